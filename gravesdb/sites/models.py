@@ -1,0 +1,394 @@
+"""Where and how many: grave sites, their status history, relations and victim estimates."""
+
+import pghistory
+import pgtrigger
+import pycountry
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Concat
+from django.utils.translation import gettext_lazy as _
+
+from gravesdb.core import edtf
+from gravesdb.core.choices import Sensitivity
+from gravesdb.core.models import RecordedModel
+from gravesdb.sources.models import Citation, Organization, validate_country_code
+
+from .choices import (
+    ALLOWED_TRANSITIONS,
+    CountType,
+    Deposition,
+    LocationPrecision,
+    ProtectionStatus,
+    RemainsState,
+    SiteRelationKind,
+    SiteStatus,
+    SiteType,
+)
+from .querysets import SiteQuerySet, VictimEstimateQuerySet
+
+
+def validate_subdivision_code(value: str) -> None:
+    if value and pycountry.subdivisions.get(code=value) is None:
+        raise ValidationError(
+            _("“%(value)s” is not an ISO 3166-2 subdivision code (e.g. IQ-NI for Nineveh)."),
+            code="invalid_subdivision",
+            params={"value": value},
+        )
+
+
+def _edtf_bounds_are_ordered(prefix: str) -> Q:
+    earliest, latest = f"{prefix}_earliest", f"{prefix}_latest"
+    return Q(**{f"{earliest}__isnull": True}) | Q(**{f"{latest}__isnull": True}) | Q(**{f"{latest}__gte": F(earliest)})
+
+
+class SiteManager(models.Manager.from_queryset(SiteQuerySet)):
+    def get_by_natural_key(self, reference_code):
+        return self.get(reference_code=reference_code)
+
+
+@pghistory.track()
+class Site(RecordedModel):
+    """A place where human remains were deposited together (Bournemouth Protocol)."""
+
+    reference_code = models.CharField(
+        _("reference code"),
+        max_length=32,
+        unique=True,
+        blank=True,
+        editable=False,
+        help_text=_("Generated from the ISO 3166-2 area and a serial; never reused."),
+    )
+    name = models.CharField(_("name"), max_length=255)
+    alternative_names = ArrayField(
+        models.CharField(max_length=255),
+        verbose_name=_("alternative names"),
+        default=list,
+        blank=True,
+        help_text=_("Transliterations and other names, comma-separated: Khasfa, al-Khasfa, الخسفة."),
+    )
+    country = models.CharField(
+        _("country"), max_length=2, validators=[validate_country_code], help_text=_("ISO 3166-1 alpha-2, e.g. IQ.")
+    )
+    first_level_area = models.CharField(
+        _("first-level area"),
+        max_length=16,
+        blank=True,
+        validators=[validate_subdivision_code],
+        help_text=_("ISO 3166-2 code, e.g. IQ-NI (Nineveh)."),
+    )
+    second_level_area = models.CharField(_("second-level area"), max_length=255, blank=True)
+    locality = models.CharField(_("locality"), max_length=255, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=8,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    location_precision = models.CharField(
+        _("location precision"), max_length=16, choices=LocationPrecision.choices, default=LocationPrecision.UNKNOWN
+    )
+    site_type = models.CharField(_("site type"), max_length=16, choices=SiteType.choices, default=SiteType.OTHER)
+    deposition = models.CharField(
+        _("deposition"), max_length=20, choices=Deposition.choices, default=Deposition.UNKNOWN
+    )
+    remains_state = models.CharField(
+        _("state of remains"), max_length=16, choices=RemainsState.choices, default=RemainsState.UNKNOWN
+    )
+    protection_status = models.CharField(
+        _("protection status"), max_length=16, choices=ProtectionStatus.choices, default=ProtectionStatus.UNPROTECTED
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=24,
+        choices=SiteStatus.choices,
+        default=SiteStatus.REPORTED,
+        help_text=_("Changed only through a dated status change that cites its support."),
+    )
+    period = models.CharField(
+        _("period of use"),
+        max_length=64,
+        blank=True,
+        validators=[edtf.validate_edtf],
+        help_text=_("EDTF: 2014-06/2014-12, 2014?, 2014-06."),
+    )
+    period_earliest = models.DateField(_("period: earliest day"), null=True, blank=True, editable=False)
+    period_latest = models.DateField(_("period: latest day"), null=True, blank=True, editable=False)
+    alleged_perpetrator = models.CharField(_("alleged perpetrator"), max_length=255, blank=True)
+    first_reported_on = models.DateField(_("date first reported"), null=True, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    sensitivity = models.CharField(
+        _("sensitivity"), max_length=16, choices=Sensitivity.choices, default=Sensitivity.RESTRICTED
+    )
+    citations = models.ManyToManyField(
+        Citation, through="SiteCitation", related_name="sites", verbose_name=_("citations"), blank=True
+    )
+
+    objects = SiteManager()
+
+    class Meta:
+        ordering = ["reference_code"]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        constraints = [
+            models.CheckConstraint(condition=Q(latitude__gte=-90, latitude__lte=90), name="site_latitude_range"),
+            models.CheckConstraint(condition=Q(longitude__gte=-180, longitude__lte=180), name="site_longitude_range"),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="site_coordinates_both_or_neither",
+            ),
+            models.CheckConstraint(condition=Q(country__regex=r"^[A-Z]{2}$"), name="site_country_iso_alpha2"),
+            models.CheckConstraint(
+                condition=Q(first_level_area="") | Q(first_level_area__startswith=Concat(F("country"), models.Value("-"))),
+                name="site_area_within_country",
+            ),
+            models.CheckConstraint(condition=_edtf_bounds_are_ordered("period"), name="site_period_end_after_start"),
+            models.CheckConstraint(condition=~Q(name=""), name="site_name_not_blank"),
+            models.CheckConstraint(condition=~Q(reference_code=""), name="site_reference_code_assigned"),
+            models.CheckConstraint(condition=Q(status__in=SiteStatus.values), name="site_status_valid"),
+            models.CheckConstraint(condition=Q(sensitivity__in=Sensitivity.values), name="site_sensitivity_valid"),
+            models.CheckConstraint(
+                condition=Q(location_precision__in=LocationPrecision.values), name="site_location_precision_valid"
+            ),
+        ]
+        triggers = [
+            # Codes are handed out by the database so that bulk inserts, imports and raw
+            # SQL get one too, and an explicit code moves the counter past itself.
+            pgtrigger.Trigger(
+                name="site_reference_code_assign",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.Before,
+                func="""
+                    IF NEW.reference_code = '' THEN
+                        NEW.reference_code := core_next_code(
+                            COALESCE(NULLIF(NEW.first_level_area, ''), NEW.country || '-XX'));
+                    ELSE
+                        PERFORM core_bump_serial(
+                            substring(NEW.reference_code from '^(.*)-[0-9]+$'),
+                            substring(NEW.reference_code from '([0-9]+)$')::integer);
+                    END IF;
+                    RETURN NEW;
+                """,
+            ),
+            pgtrigger.Protect(
+                name="site_reference_code_immutable",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.AnyChange("reference_code"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference_code} {self.name}" if self.reference_code else self.name
+
+    def natural_key(self):
+        return (self.reference_code,)
+
+    @property
+    def code_prefix(self) -> str:
+        return self.first_level_area or f"{self.country}-XX"
+
+    def clean(self):
+        super().clean()
+        if self.first_level_area and self.country and not self.first_level_area.startswith(f"{self.country}-"):
+            raise ValidationError({"first_level_area": _("The area must lie in the site's country.")})
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError(_("Give both latitude and longitude, or neither."))
+
+    def save(self, *args, **kwargs):
+        self.period_earliest, self.period_latest = edtf.bounds(self.period)
+        if not self.reference_code:
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT core_next_code(%s)", [self.code_prefix])
+                self.reference_code = cursor.fetchone()[0]
+        super().save(*args, **kwargs)
+
+
+@pghistory.track()
+class SiteCitation(RecordedModel):
+    """A passage that supports something about a site (its existence, place, period…)."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="site_citations")
+    citation = models.ForeignKey(Citation, on_delete=models.PROTECT, related_name="site_citations")
+
+    class Meta:
+        verbose_name = _("site citation")
+        verbose_name_plural = _("site citations")
+        constraints = [models.UniqueConstraint(fields=["site", "citation"], name="site_citation_unique")]
+
+    def __str__(self):
+        return str(self.citation)
+
+
+@pghistory.track()
+class SiteStatusChange(RecordedModel):
+    """One dated step in a site's life cycle, with who, why and what supports it."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="status_changes")
+    from_status = models.CharField(
+        _("from"), max_length=24, choices=SiteStatus.choices, blank=True, help_text=_("Blank for the first record.")
+    )
+    to_status = models.CharField(_("to"), max_length=24, choices=SiteStatus.choices)
+    changed_on = models.CharField(
+        _("date"), max_length=64, validators=[edtf.validate_edtf], help_text=_("EDTF: 2017-02-25, 2017-02, 2017.")
+    )
+    changed_on_earliest = models.DateField(null=True, blank=True, editable=False)
+    reason = models.TextField(_("reason"))
+    citation = models.ForeignKey(
+        Citation,
+        verbose_name=_("supporting citation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="status_changes",
+    )
+
+    class Meta:
+        ordering = ["site", "created_at"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_status="")
+                | Q(*[Q(from_status=src, to_status=dst) for src, dst in sorted(ALLOWED_TRANSITIONS)], _connector=Q.OR),
+                name="site_status_change_allowed_by_life_cycle",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="site_status_change_reason_given"),
+        ]
+
+    def __str__(self):
+        return f"{self.site}: {self.get_from_status_display() or '—'} → {self.get_to_status_display()} ({self.changed_on})"
+
+    def save(self, *args, **kwargs):
+        self.changed_on_earliest = edtf.bounds(self.changed_on)[0]
+        super().save(*args, **kwargs)
+
+
+@pghistory.track()
+class SiteRelation(RecordedModel):
+    """Remains move: a secondary grave, a transfer of remains, a grave within a complex."""
+
+    from_site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="relations_from")
+    kind = models.CharField(_("relation"), max_length=32, choices=SiteRelationKind.choices)
+    to_site = models.ForeignKey(Site, verbose_name=_("related site"), on_delete=models.PROTECT, related_name="relations_to")
+    date = models.CharField(_("date"), max_length=64, blank=True, validators=[edtf.validate_edtf])
+    remains_count = models.PositiveIntegerField(_("count of remains"), null=True, blank=True)
+    citation = models.ForeignKey(
+        Citation, verbose_name=_("citation"), on_delete=models.PROTECT, null=True, blank=True, related_name="site_relations"
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("site relation")
+        verbose_name_plural = _("site relations")
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_site=F("to_site")), name="site_relation_not_to_itself"),
+            models.UniqueConstraint(fields=["from_site", "kind", "to_site"], name="site_relation_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.from_site} {self.get_kind_display().lower()} {self.to_site}"
+
+
+@pghistory.track()
+class VictimEstimate(RecordedModel):
+    """A contested number: a range of one kind, as of a date, from a cited source."""
+
+    site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="estimates")
+    count_type = models.CharField(_("count type"), max_length=16, choices=CountType.choices)
+    low = models.PositiveIntegerField(_("low"), null=True, blank=True)
+    best = models.PositiveIntegerField(_("best"), null=True, blank=True)
+    high = models.PositiveIntegerField(_("high"), null=True, blank=True)
+    is_approximate = models.BooleanField(
+        _("approximate wording"), default=False, help_text=_("The source hedged: “some 4,000”, “at least 300”.")
+    )
+    wording = models.CharField(
+        _("wording in the source"), max_length=255, blank=True, help_text=_("The figure as the source put it.")
+    )
+    as_of = models.CharField(
+        _("as of"), max_length=64, blank=True, validators=[edtf.validate_edtf], help_text=_("EDTF: 2017-02, 2016-11.")
+    )
+    as_of_earliest = models.DateField(null=True, blank=True, editable=False)
+    as_of_latest = models.DateField(null=True, blank=True, editable=False)
+    producing_organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("producing organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="estimates",
+        help_text=_("Who produced the figure; may differ from the source's publisher."),
+    )
+    producer_description = models.CharField(
+        _("produced by (as stated)"),
+        max_length=255,
+        blank=True,
+        help_text=_("When no single organisation stands behind it: “locals, police and activists”."),
+    )
+    victim_profile = models.CharField(_("victim profile"), max_length=255, blank=True)
+    citation = models.ForeignKey(
+        Citation, verbose_name=_("citation"), on_delete=models.PROTECT, related_name="estimates"
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = VictimEstimateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["site", "count_type", "as_of_earliest"]
+        verbose_name = _("victim estimate")
+        verbose_name_plural = _("victim estimates")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(low__isnull=False) | Q(best__isnull=False) | Q(high__isnull=False),
+                name="estimate_has_a_figure",
+            ),
+            models.CheckConstraint(
+                condition=Q(low__isnull=True) | Q(best__isnull=True) | Q(low__lte=F("best")),
+                name="estimate_low_le_best",
+            ),
+            models.CheckConstraint(
+                condition=Q(best__isnull=True) | Q(high__isnull=True) | Q(best__lte=F("high")),
+                name="estimate_best_le_high",
+            ),
+            models.CheckConstraint(
+                condition=Q(low__isnull=True) | Q(high__isnull=True) | Q(low__lte=F("high")),
+                name="estimate_low_le_high",
+            ),
+            models.CheckConstraint(condition=Q(count_type__in=CountType.values), name="estimate_count_type_valid"),
+            models.CheckConstraint(condition=_edtf_bounds_are_ordered("as_of"), name="estimate_as_of_ordered"),
+        ]
+
+    def __str__(self):
+        return f"{self.site.reference_code} {self.get_count_type_display().lower()}: {self.figures}"
+
+    @property
+    def figures(self) -> str:
+        low, best, high = (f"{v:,}" if v is not None else "?" for v in (self.low, self.best, self.high))
+        text = f"{low}–{best}–{high}"
+        return f"~{text}" if self.is_approximate else text
+
+    def clean(self):
+        super().clean()
+        if self.low is None and self.best is None and self.high is None:
+            raise ValidationError(_("Give at least one of low, best and high: an estimate is never blank."))
+        ordered = [v for v in (self.low, self.best, self.high) if v is not None]
+        if ordered != sorted(ordered):
+            raise ValidationError(_("Figures must satisfy low ≤ best ≤ high."))
+
+    def save(self, *args, **kwargs):
+        self.as_of_earliest, self.as_of_latest = edtf.bounds(self.as_of)
+        super().save(*args, **kwargs)

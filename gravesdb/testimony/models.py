@@ -1,0 +1,271 @@
+"""Who saw it: witnesses under pseudonyms, their testimonies, and what they consented to.
+
+A witness's identity can cost a life. It lives in its own table (``WitnessIdentity``)
+with its own permission, so no query, inline or export of witnesses reaches it by
+accident; everything else refers to a witness by pseudonym code only.
+"""
+
+import pghistory
+import pgtrigger
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from gravesdb.core import edtf
+from gravesdb.core.choices import Sensitivity
+from gravesdb.core.models import RecordedModel
+from gravesdb.sites.models import Site
+from gravesdb.sources.models import Citation, Organization
+
+from .choices import SHAREABLE_SCOPES, ConsentMethod, ConsentScope, RiskLevel, Sex, WitnessRole
+
+
+@pghistory.track()
+class Witness(RecordedModel):
+    pseudonym = models.CharField(
+        _("pseudonym code"), max_length=16, unique=True, blank=True, editable=False, help_text=_("Generated: W-0001.")
+    )
+    age = models.PositiveSmallIntegerField(_("age"), null=True, blank=True)
+    age_range = models.CharField(_("age range"), max_length=16, blank=True, help_text=_("When only a range is known: 30-45."))
+    sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices, default=Sex.UNKNOWN)
+    role = models.CharField(_("role"), max_length=16, choices=WitnessRole.choices)
+    residence = models.CharField(
+        _("place of residence"), max_length=255, blank=True, help_text=_("As coarse as the witness's safety requires.")
+    )
+    risk_level = models.CharField(_("risk level"), max_length=8, choices=RiskLevel.choices, default=RiskLevel.HIGH)
+    protective_measures = models.TextField(_("protective measures"), blank=True)
+
+    class Meta:
+        ordering = ["pseudonym"]
+        verbose_name = _("witness")
+        verbose_name_plural = _("witnesses")
+        permissions = [("view_witness_identity", _("Can see witnesses' legal names and contacts"))]
+        constraints = [
+            models.CheckConstraint(condition=Q(age__isnull=True) | Q(age__lte=130), name="witness_age_plausible"),
+            models.CheckConstraint(condition=~Q(pseudonym=""), name="witness_pseudonym_assigned"),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="witness_pseudonym_assign",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.Before,
+                func="""
+                    IF NEW.pseudonym = '' THEN
+                        NEW.pseudonym := core_next_code('W');
+                    ELSE
+                        PERFORM core_bump_serial('W', substring(NEW.pseudonym from '([0-9]+)$')::integer);
+                    END IF;
+                    RETURN NEW;
+                """,
+            ),
+            pgtrigger.Protect(
+                name="witness_pseudonym_immutable", operation=pgtrigger.Update, condition=pgtrigger.AnyChange("pseudonym")
+            ),
+        ]
+
+    def __str__(self):
+        return self.pseudonym or _("new witness")
+
+    def save(self, *args, **kwargs):
+        if not self.pseudonym:
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT core_next_code('W')")
+                self.pseudonym = cursor.fetchone()[0]
+        super().save(*args, **kwargs)
+
+
+@pghistory.track()
+class WitnessIdentity(RecordedModel):
+    """Who the witness really is: seen only by the witness protection officer."""
+
+    witness = models.OneToOneField(Witness, on_delete=models.PROTECT, related_name="identity")
+    legal_name = models.CharField(_("legal name"), max_length=255)
+    contact = models.TextField(_("contact details"), blank=True)
+
+    class Meta:
+        verbose_name = _("witness identity")
+        verbose_name_plural = _("witness identities")
+        default_permissions = ("add", "change", "delete", "view")
+
+    def __str__(self):
+        return _("Identity of %(pseudonym)s") % {"pseudonym": self.witness.pseudonym}
+
+
+class ConsentQuerySet(models.QuerySet):
+    def in_force(self):
+        return self.filter(withdrawn_on__isnull=True)
+
+
+@pghistory.track()
+class Consent(RecordedModel):
+    witness = models.ForeignKey(Witness, verbose_name=_("witness"), on_delete=models.PROTECT, related_name="consents")
+    given_on = models.DateField(_("date given"))
+    scope = models.CharField(_("scope"), max_length=24, choices=ConsentScope.choices)
+    partners = models.ManyToManyField(
+        Organization,
+        through="ConsentPartner",
+        verbose_name=_("named partners"),
+        blank=True,
+        related_name="consents",
+    )
+    method = models.CharField(_("how obtained"), max_length=16, choices=ConsentMethod.choices)
+    notes = models.TextField(_("notes"), blank=True)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["witness", "-given_on"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=F("given_on")),
+                name="consent_withdrawn_after_given",
+            ),
+            models.CheckConstraint(condition=Q(scope__in=ConsentScope.values), name="consent_scope_valid"),
+        ]
+
+    def __str__(self):
+        state = _("withdrawn %(date)s") % {"date": self.withdrawn_on} if self.withdrawn_on else _("in force")
+        return f"{self.witness}: {self.get_scope_display()} ({self.given_on}, {state})"
+
+    @property
+    def allows_sharing(self) -> bool:
+        return self.withdrawn_on is None and self.scope in SHAREABLE_SCOPES
+
+
+@pghistory.track()
+class ConsentPartner(RecordedModel):
+    consent = models.ForeignKey(Consent, on_delete=models.PROTECT, related_name="partner_links")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("named partner")
+        verbose_name_plural = _("named partners")
+        constraints = [models.UniqueConstraint(fields=["consent", "organization"], name="consent_partner_unique")]
+
+    def __str__(self):
+        return str(self.organization)
+
+
+@pghistory.track()
+class Testimony(RecordedModel):
+    witness = models.ForeignKey(Witness, verbose_name=_("witness"), on_delete=models.PROTECT, related_name="testimonies")
+    sites = models.ManyToManyField(
+        Site, through="TestimonySite", verbose_name=_("sites concerned"), related_name="testimonies", blank=True
+    )
+    interviewed_on = models.CharField(
+        _("date of interview"), max_length=64, blank=True, validators=[edtf.validate_edtf]
+    )
+    interview_place = models.CharField(_("place of interview"), max_length=255, blank=True)
+    interviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("interviewer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    interviewer_description = models.CharField(
+        _("interviewer (outside gravesdb)"),
+        max_length=255,
+        blank=True,
+        help_text=_("When the interview was not done by a gravesdb user, e.g. a journalist."),
+    )
+    language = models.CharField(_("language"), max_length=16, blank=True, help_text=_("BCP 47 code, e.g. ar."))
+    interpreter = models.CharField(_("interpreter"), max_length=255, blank=True)
+    summary = models.TextField(_("summary"))
+    statement = models.TextField(_("full statement"), blank=True)
+    sensitivity = models.CharField(
+        _("sensitivity"), max_length=16, choices=Sensitivity.choices, default=Sensitivity.CONFIDENTIAL
+    )
+    consent = models.ForeignKey(
+        Consent, verbose_name=_("consent"), on_delete=models.PROTECT, null=True, blank=True, related_name="testimonies"
+    )
+    is_shareable = models.BooleanField(
+        _("shareable"), default=False, help_text=_("May leave the recording organisation, within its consent's scope.")
+    )
+    citations = models.ManyToManyField(
+        Citation, through="TestimonyCitation", verbose_name=_("citations"), related_name="testimonies", blank=True
+    )
+
+    class Meta:
+        ordering = ["witness", "interviewed_on"]
+        verbose_name = _("testimony")
+        verbose_name_plural = _("testimonies")
+        constraints = [
+            models.CheckConstraint(condition=~Q(summary=""), name="testimony_summary_not_blank"),
+            models.CheckConstraint(condition=Q(is_shareable=False) | Q(consent__isnull=False), name="testimony_shareable_needs_consent"),
+            models.CheckConstraint(condition=Q(sensitivity__in=Sensitivity.values), name="testimony_sensitivity_valid"),
+        ]
+        triggers = [
+            # The consent must be the witness's own, and a shareable testimony needs one in
+            # force whose scope lets it leave the organisation; checked in the database so
+            # no import or bulk update can mark a testimony shareable without consent.
+            pgtrigger.Trigger(
+                name="testimony_consent_allows_sharing",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.Before,
+                func=f"""
+                    IF NEW.consent_id IS NOT NULL AND NOT EXISTS (
+                        SELECT 1 FROM testimony_consent c
+                        WHERE c.id = NEW.consent_id AND c.witness_id = NEW.witness_id) THEN
+                        RAISE EXCEPTION 'testimony consent belongs to another witness'
+                            USING ERRCODE = 'check_violation';
+                    END IF;
+                    IF NEW.is_shareable AND NOT EXISTS (
+                        SELECT 1 FROM testimony_consent c
+                        WHERE c.id = NEW.consent_id AND c.withdrawn_on IS NULL
+                          AND c.scope IN ({", ".join(f"'{s}'" for s in sorted(SHAREABLE_SCOPES))})) THEN
+                        RAISE EXCEPTION 'a shareable testimony needs a consent in force that allows sharing'
+                            USING ERRCODE = 'check_violation';
+                    END IF;
+                    RETURN NEW;
+                """,
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.witness} ({self.interviewed_on or _('undated')})"
+
+    def clean(self):
+        super().clean()
+        if self.consent_id and self.witness_id and self.consent.witness_id != self.witness_id:
+            raise ValidationError({"consent": _("This consent was given by another witness.")})
+        if self.is_shareable and not (self.consent_id and self.consent.allows_sharing):
+            raise ValidationError(
+                {"is_shareable": _("A testimony can be shareable only with a consent in force that allows sharing.")}
+            )
+
+
+@pghistory.track()
+class TestimonySite(RecordedModel):
+    testimony = models.ForeignKey(Testimony, on_delete=models.PROTECT, related_name="site_links")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="testimony_links")
+
+    class Meta:
+        verbose_name = _("site concerned")
+        verbose_name_plural = _("sites concerned")
+        constraints = [models.UniqueConstraint(fields=["testimony", "site"], name="testimony_site_unique")]
+
+    def __str__(self):
+        return str(self.site)
+
+
+@pghistory.track()
+class TestimonyCitation(RecordedModel):
+    testimony = models.ForeignKey(Testimony, on_delete=models.PROTECT, related_name="testimony_citations")
+    citation = models.ForeignKey(Citation, on_delete=models.PROTECT, related_name="testimony_citations")
+
+    class Meta:
+        verbose_name = _("testimony citation")
+        verbose_name_plural = _("testimony citations")
+        constraints = [models.UniqueConstraint(fields=["testimony", "citation"], name="testimony_citation_unique")]
+
+    def __str__(self):
+        return str(self.citation)
