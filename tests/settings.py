@@ -9,3 +9,7 @@ from gravesdb.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
 SECURE_SSL_REDIRECT = False
+
+# One test database per run: several runs may share one server (the embedded one
+# in var/, or the CI server), and must not drop each other's database.
+DATABASES["default"]["TEST"] = {"NAME": f"test_gravesdb_{os.getpid()}"}  # noqa: F405

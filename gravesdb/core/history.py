@@ -4,11 +4,11 @@ pghistory's triggers write an event row for every insert, update and delete,
 whatever the code path (admin, command, bulk_create, QuerySet.update(), raw SQL).
 What they cannot know by themselves is the acting person and the reason; this
 module attaches both, so management commands and services record them exactly
-as web requests do.
+as web requests do. All events written inside one outermost context share its
+context UUID, which serves as the request id grouping one user action.
 """
 
 import contextlib
-import uuid
 
 import pghistory
 
@@ -22,6 +22,5 @@ def acting(actor=None, *, reason: str = "", **extra):
         context["username"] = actor.get_username()
     if reason:
         context["reason"] = reason
-    context.setdefault("request_id", str(uuid.uuid4()))
     with pghistory.context(**context):
         yield

@@ -1,14 +1,12 @@
-import uuid
-
 from pghistory.middleware import HistoryMiddleware
 
 
 class HistoryContextMiddleware(HistoryMiddleware):
-    """Attach user, username and a request id to the history of every write request.
+    """Attach the user and username to the history of every write request.
 
-    The request id groups all events of one save (a site with its inline estimates
-    and citations) as NetBox does for its change log; the username keeps the event
-    readable even if the account is later deactivated.
+    All events of one request share one pghistory context UUID, which groups a
+    site saved with its inline estimates and citations as NetBox's request id
+    does; the username keeps the event readable if the account is later renamed.
     """
 
     def get_context(self, request):
@@ -16,5 +14,4 @@ class HistoryContextMiddleware(HistoryMiddleware):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             context["username"] = user.get_username()
-        context["request_id"] = str(uuid.uuid4())
         return context

@@ -8,7 +8,7 @@ cannot multiply rows, and a page costs one query whatever its length.
 """
 
 from django.db import models
-from django.db.models import Case, Count, Max, Min, OuterRef, Subquery, Value, When
+from django.db.models import Case, Count, F, Func, Max, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from .choices import COUNT_TYPE_RANK, CountType
@@ -43,6 +43,19 @@ class VictimEstimateQuerySet(models.QuerySet):
 
 
 class SiteQuerySet(models.QuerySet):
+    def with_any_name_containing(self, term: str):
+        """Sites whose name, any alternative name or reference code contains ``term``.
+
+        Transliterations are how researchers look sites up (Khasfa, al-Khasfa, الخسفة),
+        so alternative names count as much as the main one.
+        """
+        alternative_names = Func(
+            F("alternative_names"), Value(" | "), function="array_to_string", output_field=models.TextField()
+        )
+        return self.alias(alternative_names_text=alternative_names).filter(
+            Q(name__icontains=term) | Q(reference_code__icontains=term) | Q(alternative_names_text__icontains=term)
+        )
+
     def with_reconciled_range(self):
         from .models import VictimEstimate
 

@@ -1,0 +1,44 @@
+"""Fixtures shared across the suite: users in each role, logged-in admin clients."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from gravesdb.core import roles
+from tests.factories import UserFactory
+
+
+def _member(role: str, username: str):
+    user = UserFactory(username=username, is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def researcher(db):
+    return _member(roles.RESEARCHER, "researcher")
+
+
+@pytest.fixture
+def auditor(db):
+    return _member(roles.AUDITOR, "auditor")
+
+
+@pytest.fixture
+def data_manager(db):
+    return _member(roles.DATA_MANAGER, "datamanager")
+
+
+@pytest.fixture
+def protection_officer(db):
+    return _member(roles.WITNESS_PROTECTION_OFFICER, "protection")
+
+
+@pytest.fixture
+def client_for(client):
+    """Log the test client in as the given user: ``client_for(auditor)``."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
