@@ -37,9 +37,25 @@ class RecordedModel(models.Model):
         editable=False,
         related_name="+",
     )
+    # Optimistic locking: a save that started from an older version is refused, so
+    # two people editing one record cannot silently overwrite each other.
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
+    # Evidence is archived with a reason, never hard-deleted.
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True, editable=False)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("archived by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    archive_reason = models.TextField(_("reason for archiving"), blank=True, default="", db_default="", editable=False)
 
     class Meta:
         abstract = True
+        default_permissions = ("add", "change", "delete", "view", "archive", "import", "export")
 
     def stamp(self, actor) -> None:
         """Record the acting user on the instance before it is saved."""

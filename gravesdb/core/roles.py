@@ -30,14 +30,21 @@ def _perms(models_by_app, actions):
 
 
 ROLE_PERMISSIONS = {
-    RESEARCHER: _perms(EVIDENCE_MODELS, ["view", "add", "change"]),
-    AUDITOR: _perms(EVIDENCE_MODELS, ["view"]),
-    DATA_MANAGER: _perms(EVIDENCE_MODELS, ["view", "add", "change", "delete"]),
+    RESEARCHER: _perms(EVIDENCE_MODELS, ["view", "add", "change", "export"]) | {"sites.view_exact_location"},
+    AUDITOR: _perms(EVIDENCE_MODELS, ["view", "export"])
+    | {"sites.view_confidential_site", "sites.view_exact_location", "testimony.view_confidential_testimony"},
+    DATA_MANAGER: _perms(EVIDENCE_MODELS, ["view", "add", "change", "delete", "archive", "import", "export"])
+    | {
+        "sites.view_confidential_site",
+        "sites.view_exact_location",
+        "sites.merge_site",
+        "testimony.view_confidential_testimony",
+    },
     WITNESS_PROTECTION_OFFICER: _perms(
         {"testimony": ["witness", "consent", "consentpartner", "testimony", "testimonysite"]}, ["view"]
     )
     | _perms(IDENTITY_MODELS, ["view", "add", "change"])
-    | {"testimony.view_witness_identity"},
+    | {"testimony.view_witness_identity", "testimony.view_confidential_testimony"},
 }
 
 

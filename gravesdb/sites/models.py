@@ -135,13 +135,28 @@ class Site(RecordedModel):
     citations = models.ManyToManyField(
         Citation, through="SiteCitation", related_name="sites", verbose_name=_("citations"), blank=True
     )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="merged_sites",
+        help_text=_("Set when this site was found to be a duplicate: its code resolves to the survivor."),
+    )
 
     objects = SiteManager()
 
-    class Meta:
+    class Meta(RecordedModel.Meta):
         ordering = ["reference_code"]
         verbose_name = _("site")
         verbose_name_plural = _("sites")
+        permissions = [
+            ("view_confidential_site", _("Can see confidential sites")),
+            ("view_exact_location", _("Can see exact site coordinates")),
+            ("merge_site", _("Can merge duplicate sites")),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(latitude__gte=-90, latitude__lte=90), name="site_latitude_range"),
             models.CheckConstraint(condition=Q(longitude__gte=-180, longitude__lte=180), name="site_longitude_range"),
@@ -158,6 +173,7 @@ class Site(RecordedModel):
             models.CheckConstraint(condition=_edtf_bounds_are_ordered("period"), name="site_period_end_after_start"),
             models.CheckConstraint(condition=~Q(name=""), name="site_name_not_blank"),
             models.CheckConstraint(condition=~Q(reference_code=""), name="site_reference_code_assigned"),
+            models.CheckConstraint(condition=~Q(merged_into=F("pk")), name="site_not_merged_into_itself"),
             models.CheckConstraint(condition=Q(status__in=SiteStatus.values), name="site_status_valid"),
             models.CheckConstraint(condition=Q(sensitivity__in=Sensitivity.values), name="site_sensitivity_valid"),
             models.CheckConstraint(
@@ -187,6 +203,22 @@ class Site(RecordedModel):
                 name="site_reference_code_immutable",
                 operation=pgtrigger.Update,
                 condition=pgtrigger.AnyChange("reference_code"),
+            ),
+            # The status column is written only by a recorded status change (see
+            # SiteStatusChange's triggers), so no update, import or raw SQL can move
+            # a site along its life cycle without a dated, attributed step.
+            pgtrigger.Trigger(
+                name="site_status_changed_only_by_a_step",
+                operation=pgtrigger.Update,
+                when=pgtrigger.Before,
+                condition=pgtrigger.AnyChange("status"),
+                func="""
+                    IF current_setting('gravesdb.applying_status_change', true) IS DISTINCT FROM 'on' THEN
+                        RAISE EXCEPTION 'site status changes only through a recorded status change (site %)',
+                            NEW.reference_code USING ERRCODE = 'check_violation';
+                    END IF;
+                    RETURN NEW;
+                """,
             ),
         ]
 
@@ -225,7 +257,7 @@ class SiteCitation(RecordedModel):
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="site_citations")
     citation = models.ForeignKey(Citation, on_delete=models.PROTECT, related_name="site_citations")
 
-    class Meta:
+    class Meta(RecordedModel.Meta):
         verbose_name = _("site citation")
         verbose_name_plural = _("site citations")
         constraints = [models.UniqueConstraint(fields=["site", "citation"], name="site_citation_unique")]
@@ -257,7 +289,7 @@ class SiteStatusChange(RecordedModel):
         related_name="status_changes",
     )
 
-    class Meta:
+    class Meta(RecordedModel.Meta):
         ordering = ["site", "created_at"]
         verbose_name = _("status change")
         verbose_name_plural = _("status changes")
@@ -268,6 +300,41 @@ class SiteStatusChange(RecordedModel):
                 name="site_status_change_allowed_by_life_cycle",
             ),
             models.CheckConstraint(condition=~Q(reason=""), name="site_status_change_reason_given"),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="site_status_change_starts_from_current_status",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.Before,
+                func="""
+                    IF NEW.from_status = '' THEN
+                        IF EXISTS (SELECT 1 FROM sites_sitestatuschange WHERE site_id = NEW.site_id)
+                           OR NEW.to_status IS DISTINCT FROM (SELECT status FROM sites_site WHERE id = NEW.site_id) THEN
+                            RAISE EXCEPTION 'only the first status record of a site may have no previous status, '
+                                'and it must be the site''s recorded status' USING ERRCODE = 'check_violation';
+                        END IF;
+                    ELSIF NEW.from_status IS DISTINCT FROM (
+                            SELECT status FROM sites_site WHERE id = NEW.site_id FOR UPDATE) THEN
+                        RAISE EXCEPTION 'status change from % does not start from the site''s current status',
+                            NEW.from_status USING ERRCODE = 'check_violation';
+                    END IF;
+                    RETURN NEW;
+                """,
+            ),
+            pgtrigger.Trigger(
+                name="site_status_change_applies_to_site",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.After,
+                func="""
+                    PERFORM set_config('gravesdb.applying_status_change', 'on', true);
+                    UPDATE sites_site SET status = NEW.to_status WHERE id = NEW.site_id AND status <> NEW.to_status;
+                    PERFORM set_config('gravesdb.applying_status_change', 'off', true);
+                    RETURN NULL;
+                """,
+            ),
+            pgtrigger.Protect(
+                name="site_status_change_is_permanent", operation=pgtrigger.Update, condition=pgtrigger.AnyChange()
+            ),
         ]
 
     def __str__(self):
@@ -292,7 +359,7 @@ class SiteRelation(RecordedModel):
     )
     notes = models.TextField(_("notes"), blank=True)
 
-    class Meta:
+    class Meta(RecordedModel.Meta):
         verbose_name = _("site relation")
         verbose_name_plural = _("site relations")
         constraints = [
@@ -347,7 +414,7 @@ class VictimEstimate(RecordedModel):
 
     objects = VictimEstimateQuerySet.as_manager()
 
-    class Meta:
+    class Meta(RecordedModel.Meta):
         ordering = ["site", "count_type", "as_of_earliest"]
         verbose_name = _("victim estimate")
         verbose_name_plural = _("victim estimates")

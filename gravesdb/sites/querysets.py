@@ -43,6 +43,24 @@ class VictimEstimateQuerySet(models.QuerySet):
 
 
 class SiteQuerySet(models.QuerySet):
+    def current(self):
+        """Sites in the live record: neither archived nor merged into another site."""
+        return self.filter(archived_at__isnull=True, merged_into__isnull=True)
+
+    def visible_to(self, user):
+        """The sites ``user`` may know exist; confidential ones are invisible, not read-only.
+
+        Every list, count, search, export and API response starts here, so a
+        confidential site cannot leak through one path that forgot a filter.
+        """
+        from gravesdb.core.choices import Sensitivity
+
+        if not user.has_perm("sites.view_site"):
+            return self.none()
+        if not user.has_perm("sites.view_confidential_site"):
+            return self.exclude(sensitivity=Sensitivity.CONFIDENTIAL)
+        return self
+
     def with_any_name_containing(self, term: str):
         """Sites whose name, any alternative name or reference code contains ``term``.
 

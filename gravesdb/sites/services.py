@@ -49,9 +49,8 @@ def site_change_status(
         )
         change.stamp(actor)
         change.full_clean()
-        change.save()
-        locked.status = to_status
+        change.save()  # the database moves the site's status (trigger site_status_change_applies_to_site)
         locked.stamp(actor)
-        locked.save(update_fields=["status", "updated_at", "updated_by"])
+        locked.save(update_fields=["updated_at", "updated_by"])
     site.status = to_status
     return change

@@ -53,7 +53,7 @@ class Organization(RecordedModel):
 
     objects = OrganizationQuerySet.as_manager()
 
-    class Meta:
+    class Meta(RecordedModel.Meta):
         ordering = ["name"]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
@@ -116,7 +116,7 @@ class Source(RecordedModel):
     )
     notes = models.TextField(_("notes"), blank=True)
 
-    class Meta:
+    class Meta(RecordedModel.Meta):
         ordering = ["-publication_date_earliest", "title"]
         verbose_name = _("source")
         verbose_name_plural = _("sources")
@@ -185,7 +185,7 @@ class Citation(RecordedModel):
     )
     notes = models.TextField(_("notes"), blank=True)
 
-    class Meta:
+    class Meta(RecordedModel.Meta):
         ordering = ["created_at"]
         verbose_name = _("citation")
         verbose_name_plural = _("citations")

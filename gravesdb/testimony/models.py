@@ -37,7 +37,7 @@ class Witness(RecordedModel):
     risk_level = models.CharField(_("risk level"), max_length=8, choices=RiskLevel.choices, default=RiskLevel.HIGH)
     protective_measures = models.TextField(_("protective measures"), blank=True)
 
-    class Meta:
+    class Meta(RecordedModel.Meta):
         ordering = ["pseudonym"]
         verbose_name = _("witness")
         verbose_name_plural = _("witnesses")
@@ -86,7 +86,7 @@ class WitnessIdentity(RecordedModel):
     legal_name = models.CharField(_("legal name"), max_length=255)
     contact = models.TextField(_("contact details"), blank=True)
 
-    class Meta:
+    class Meta(RecordedModel.Meta):
         verbose_name = _("witness identity")
         verbose_name_plural = _("witness identities")
         default_permissions = ("add", "change", "delete", "view")
@@ -118,7 +118,7 @@ class Consent(RecordedModel):
 
     objects = ConsentQuerySet.as_manager()
 
-    class Meta:
+    class Meta(RecordedModel.Meta):
         ordering = ["witness", "-given_on"]
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
@@ -144,13 +144,29 @@ class ConsentPartner(RecordedModel):
     consent = models.ForeignKey(Consent, on_delete=models.PROTECT, related_name="partner_links")
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
 
-    class Meta:
+    class Meta(RecordedModel.Meta):
         verbose_name = _("named partner")
         verbose_name_plural = _("named partners")
         constraints = [models.UniqueConstraint(fields=["consent", "organization"], name="consent_partner_unique")]
 
     def __str__(self):
         return str(self.organization)
+
+
+class TestimonyQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Testimonies ``user`` may know exist; confidential ones only with the permission."""
+        if not user.has_perm("testimony.view_testimony"):
+            return self.none()
+        if not user.has_perm("testimony.view_confidential_testimony"):
+            return self.exclude(sensitivity=Sensitivity.CONFIDENTIAL)
+        return self
+
+    def shareable(self):
+        """Testimonies whose consent, in force now, lets them leave the recording organisation."""
+        return self.filter(
+            is_shareable=True, consent__withdrawn_on__isnull=True, consent__scope__in=SHAREABLE_SCOPES
+        )
 
 
 @pghistory.track()
@@ -194,10 +210,13 @@ class Testimony(RecordedModel):
         Citation, through="TestimonyCitation", verbose_name=_("citations"), related_name="testimonies", blank=True
     )
 
-    class Meta:
+    objects = TestimonyQuerySet.as_manager()
+
+    class Meta(RecordedModel.Meta):
         ordering = ["witness", "interviewed_on"]
         verbose_name = _("testimony")
         verbose_name_plural = _("testimonies")
+        permissions = [("view_confidential_testimony", _("Can see confidential testimonies"))]
         constraints = [
             models.CheckConstraint(condition=~Q(summary=""), name="testimony_summary_not_blank"),
             models.CheckConstraint(condition=Q(is_shareable=False) | Q(consent__isnull=False), name="testimony_shareable_needs_consent"),
@@ -248,7 +267,7 @@ class TestimonySite(RecordedModel):
     testimony = models.ForeignKey(Testimony, on_delete=models.PROTECT, related_name="site_links")
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="testimony_links")
 
-    class Meta:
+    class Meta(RecordedModel.Meta):
         verbose_name = _("site concerned")
         verbose_name_plural = _("sites concerned")
         constraints = [models.UniqueConstraint(fields=["testimony", "site"], name="testimony_site_unique")]
@@ -262,7 +281,7 @@ class TestimonyCitation(RecordedModel):
     testimony = models.ForeignKey(Testimony, on_delete=models.PROTECT, related_name="testimony_citations")
     citation = models.ForeignKey(Citation, on_delete=models.PROTECT, related_name="testimony_citations")
 
-    class Meta:
+    class Meta(RecordedModel.Meta):
         verbose_name = _("testimony citation")
         verbose_name_plural = _("testimony citations")
         constraints = [models.UniqueConstraint(fields=["testimony", "citation"], name="testimony_citation_unique")]
