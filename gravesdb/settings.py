@@ -53,11 +53,17 @@ INSTALLED_APPS = [
     "pghistory.admin",
     "import_export",
     "django_filters",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "gravesdb.core",
     "gravesdb.sources",
     "gravesdb.sites",
     "gravesdb.testimony",
     "gravesdb.accounts",
+    "gravesdb.workspace",
+    "gravesdb.api",
 ]
 
 MIDDLEWARE = [
@@ -126,6 +132,52 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 MEDIA_URL = "/media/"
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+
+LOGIN_URL = "workspace:login"
+LOGIN_REDIRECT_URL = "workspace:site_list"
+
+# Map assets come from installed packages (XStatic-Leaflet, XStatic-Leaflet-MarkerCluster),
+# never from a CDN: a researcher's browser must not tell a third party which graves
+# they are looking at.
+import xstatic.pkg.leaflet  # noqa: E402
+import xstatic.pkg.leaflet_markercluster  # noqa: E402
+
+STATICFILES_DIRS = [
+    ("leaflet", xstatic.pkg.leaflet.BASE_DIR),
+    ("leaflet.markercluster", xstatic.pkg.leaflet_markercluster.BASE_DIR),
+]
+# The tile server sees every area a researcher zooms into, so it is a setting an
+# organisation points at a server it trusts; empty means no base map (points still show).
+MAP_TILES_URL = os.environ.get("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILES_ATTRIBUTION = os.environ.get("MAP_TILES_ATTRIBUTION", "© OpenStreetMap contributors")
+# Without sites.view_exact_location a point is snapped to a grid of this many degrees.
+SITE_LOCATION_GRID_DEGREES = float(os.environ.get("SITE_LOCATION_GRID_DEGREES", "0.1"))
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["gravesdb.api.permissions.ModelPermissions"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "gravesdb.api.pagination.CursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "gravesdb API",
+    "DESCRIPTION": "Mass-grave sites, victim estimates, sources, citations and testimony, every figure tied to its source.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 # History: every tracked table gets insert, update and delete triggers, and the event
 # tables refuse UPDATE and DELETE so the record cannot be quietly rewritten.
