@@ -44,6 +44,7 @@ class ProtectionStatus(models.TextChoices):
     FENCED = "fenced", _("Fenced")
     GUARDED = "guarded", _("Guarded")
     DISTURBED = "disturbed", _("Disturbed")
+    UNKNOWN = "unknown", _("Unknown")
 
 
 class SiteStatus(models.TextChoices):

@@ -108,7 +108,7 @@ class Site(RecordedModel):
         _("state of remains"), max_length=16, choices=RemainsState.choices, default=RemainsState.UNKNOWN
     )
     protection_status = models.CharField(
-        _("protection status"), max_length=16, choices=ProtectionStatus.choices, default=ProtectionStatus.UNPROTECTED
+        _("protection status"), max_length=16, choices=ProtectionStatus.choices, default=ProtectionStatus.UNKNOWN
     )
     status = models.CharField(
         _("status"),
