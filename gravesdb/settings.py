@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "gravesdb.accounts",
     "gravesdb.workspace",
     "gravesdb.api",
+    # Last: its post-migrate guards cover every other app's tables.
+    "gravesdb.audit",
 ]
 
 MIDDLEWARE = [

@@ -3,8 +3,45 @@
 import uuid
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.utils.translation import gettext_lazy as _
+
+# The records a court may rely on. They are archived with a reason, never deleted:
+# the admin offers no delete for them, and the database refuses DELETE on their
+# tables (gravesdb.audit.guards). Labels, not imports, so core stays below the apps.
+EVIDENTIARY_MODELS = (
+    "sources.Source",
+    "sources.Citation",
+    "sites.Site",
+    "sites.SiteStatusChange",
+    "sites.VictimEstimate",
+    "testimony.Consent",
+    "testimony.Testimony",
+)
+
+# Bookkeeping columns left out of "what changed" lists shown to people.
+BOOKKEEPING_FIELDS = frozenset({"id", "updated_at", "updated_by", "version"})
+
+
+class ConcurrentEdit(Exception):
+    """A save that started from an older version of the record than the stored one.
+
+    Raised instead of overwriting, so the second of two people editing a record is
+    told, and shown what the first one changed (``changes()``), rather than
+    silently undoing it.
+    """
+
+    def __init__(self, *, record, expected_version: int, current_version: int):
+        self.record = record
+        self.expected_version = expected_version
+        self.current_version = current_version
+        super().__init__(
+            f"{record._meta.verbose_name} {record.pk} changed since version {expected_version} "
+            f"(now version {current_version})"
+        )
+
+    def changes(self):
+        return self.record.changes_since(self.expected_version)
 
 
 class RecordedModel(models.Model):
@@ -56,6 +93,59 @@ class RecordedModel(models.Model):
     class Meta:
         abstract = True
         default_permissions = ("add", "change", "delete", "view", "archive", "import", "export")
+
+    @classmethod
+    def lock_version(cls, pk, *, expected_version: int) -> int:
+        """Lock the row until the transaction ends; refuse if it moved past ``expected_version``.
+
+        Call inside a transaction before writing: the row lock means nobody can
+        slip a change in between the check and the write. The database bumps
+        ``version`` on every changed row (gravesdb.audit.guards), so bulk updates,
+        imports and raw SQL count as changes too.
+        """
+        current = cls._base_manager.select_for_update().filter(pk=pk).values_list("version", flat=True).get()
+        if current != expected_version:
+            raise ConcurrentEdit(record=cls._base_manager.get(pk=pk), expected_version=expected_version, current_version=current)
+        return current
+
+    def save_checked(self, *, expected_version: int, **kwargs) -> None:
+        """Save only if nobody changed the record since ``expected_version`` was read."""
+        with transaction.atomic():
+            type(self).lock_version(self.pk, expected_version=expected_version)
+            self.save(**kwargs)
+            self.version = type(self)._base_manager.filter(pk=self.pk).values_list("version", flat=True).get()
+
+    def changes_since(self, version: int) -> dict:
+        """What changed since ``version``: ``{"fields": [(field, then, now)], "by": [usernames]}``.
+
+        Read from the history, so it reports every change, from any path, that
+        the person looking at ``version`` has not seen.
+        """
+        from pghistory.models import Events
+
+        events = list(
+            Events.objects.tracks(self).order_by("pgh_created_at", "pgh_id").select_related("pgh_context")
+        )
+        baseline = {}
+        later = []
+        for event in events:
+            if (event.pgh_data or {}).get("version", 0) <= version:
+                baseline = event.pgh_data or {}
+            else:
+                later.append(event)
+        latest = later[-1].pgh_data if later else baseline
+        fields = [
+            (name, baseline.get(name), value)
+            for name, value in sorted(latest.items())
+            if name not in BOOKKEEPING_FIELDS and baseline.get(name) != value
+        ]
+        by = []
+        for event in later:
+            context = event.pgh_context.metadata if event.pgh_context_id else {}
+            who = context.get("username") or "(system)"
+            if who not in by:
+                by.append(who)
+        return {"fields": fields, "by": by}
 
     def stamp(self, actor) -> None:
         """Record the acting user on the instance before it is saved."""
