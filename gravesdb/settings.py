@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "gravesdb.sites",
     "gravesdb.testimony",
     "gravesdb.accounts",
+    "gravesdb.dedup",
     "gravesdb.workspace",
     "gravesdb.api",
     # Last: its post-migrate guards cover every other app's tables.

@@ -47,6 +47,21 @@ class SiteQuerySet(models.QuerySet):
         """Sites in the live record: neither archived nor merged into another site."""
         return self.filter(archived_at__isnull=True, merged_into__isnull=True)
 
+    def resolve_code(self, code: str):
+        """The site a reference code stands for today; raises DoesNotExist like get().
+
+        A merged-away site keeps its code, and the code leads to the site it was
+        merged into (through every later merge), so old lists, links and imports
+        that cite it land on the surviving record. Filters already on the queryset
+        (e.g. visible_to) apply to the site returned.
+        """
+        site = self.model.objects.get(reference_code=code.strip())
+        seen = {site.pk}
+        while site.merged_into_id is not None and site.merged_into_id not in seen:
+            seen.add(site.merged_into_id)
+            site = self.model.objects.get(pk=site.merged_into_id)
+        return self.get(pk=site.pk)
+
     def visible_to(self, user):
         """The sites ``user`` may know exist; confidential ones are invisible, not read-only.
 

@@ -1,0 +1,255 @@
+"""Which pairs of sites to compare (blocking), and how alike a pair is (the score and its parts).
+
+Comparing every pair of 100,000 sites is five billion comparisons; blocking
+compares only pairs that share something a duplicate would share: a name key
+within one country, or a point within about a kilometre. The score then weighs
+the evidence, and each part is kept with a sentence saying what it saw, so the
+person deciding can check why a pair was proposed.
+"""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import combinations
+from uuid import UUID
+
+from django.utils.translation import gettext as _
+
+from gravesdb.sites.choices import LocationPrecision, SiteType
+
+from .names import best_name_match, name_form
+
+# How far a recorded point may be from the grave, in km, for each stated precision.
+PRECISION_RADIUS_KM = {
+    LocationPrecision.EXACT: 0.25,
+    LocationPrecision.APPROXIMATE: 1.0,
+    LocationPrecision.LOCALITY: 5.0,
+    LocationPrecision.DISTRICT: 25.0,
+    LocationPrecision.UNKNOWN: 50.0,
+}
+# Points precise enough that nearness alone makes a pair worth comparing.
+PRECISE = {LocationPrecision.EXACT, LocationPrecision.APPROXIMATE}
+NEAR_KM = 1.5
+NEAR_CELL_DEGREES = 0.015
+# A name key shared by more sites than this (in one country) is split by area,
+# then by a coarse grid, so a common name cannot make a block of millions of pairs.
+MAX_BLOCK = 60
+COARSE_CELL_DEGREES = 0.25
+
+WEIGHTS = {"name": 0.40, "distance": 0.30, "area": 0.10, "period": 0.08, "sources": 0.06, "site_type": 0.06}
+NEUTRAL = 0.5
+
+
+@dataclass(frozen=True)
+class ScorePart:
+    key: str
+    label: str
+    value: float
+    weight: float
+    detail: str
+
+    @property
+    def contribution(self) -> float:
+        return self.value * self.weight
+
+
+@dataclass
+class Candidate:
+    site_a: UUID
+    site_b: UUID
+    score: float
+    parts: list[ScorePart] = field(default_factory=list)
+
+
+@dataclass
+class SiteProfile:
+    """What the comparison needs of a site, read once per run."""
+
+    id: UUID
+    reference_code: str
+    names: tuple[str, ...]
+    country: str
+    area: str
+    latitude: float | None
+    longitude: float | None
+    precision: str
+    period_earliest: date | None
+    period_latest: date | None
+    site_type: str
+
+    @property
+    def has_point(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+    @property
+    def name_keys(self) -> frozenset[str]:
+        keys = set()
+        for name in self.names:
+            keys |= name_form(name).blocking_keys
+        return frozenset(keys)
+
+
+def distance_km(a: SiteProfile, b: SiteProfile) -> float:
+    """Great-circle distance (haversine); exact enough at any latitude for kilometre decisions."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
+# --- Blocking -------------------------------------------------------------------------
+
+
+def candidate_pairs(profiles: list[SiteProfile]) -> set[tuple[int, int]]:
+    """Index pairs (i < j) worth scoring: same name key in one country, or precise points close together."""
+    pairs: set[tuple[int, int]] = set()
+    blocks: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for index, profile in enumerate(profiles):
+        for key in profile.name_keys:
+            blocks[(profile.country, key)].append(index)
+    for members in blocks.values():
+        if len(members) > 1:
+            _pair_block(members, profiles, pairs)
+    _pair_near_points(profiles, pairs)
+    return pairs
+
+
+def _pair_block(members, profiles, pairs, level=0):
+    if len(members) <= MAX_BLOCK:
+        pairs.update(combinations(sorted(members), 2))
+        return
+    if level == 0:
+        by_area = defaultdict(list)
+        for index in members:
+            by_area[profiles[index].area].append(index)
+        for group in by_area.values():
+            if len(group) > 1:
+                _pair_block(group, profiles, pairs, level=1)
+        return
+    # A name this common in one area: compare only sites within a coarse cell of each other.
+    # Sites without a point cannot be placed: they are sorted by name and each is
+    # compared with its MAX_BLOCK neighbours in that order (the sorted-neighbourhood method).
+    cells = defaultdict(list)
+    unplaced = []
+    for index in members:
+        profile = profiles[index]
+        if profile.has_point:
+            cells[_cell(profile, COARSE_CELL_DEGREES)].append(index)
+        else:
+            unplaced.append(index)
+    _pair_by_cells(cells, profiles, pairs, max_km=None)
+    unplaced.sort(key=lambda index: (profiles[index].names[0].casefold(), index))
+    for position, i in enumerate(unplaced):
+        for j in unplaced[position + 1 : position + 1 + MAX_BLOCK]:
+            pairs.add((i, j) if i < j else (j, i))
+
+
+def _cell(profile, size):
+    return (math.floor(profile.latitude / size), math.floor(profile.longitude / size))
+
+
+def _pair_by_cells(cells, profiles, pairs, max_km):
+    for (row, col), members in cells.items():
+        for d_row in (0, 1):
+            for d_col in (-1, 0, 1) if d_row else (0, 1):
+                others = members if (d_row, d_col) == (0, 0) else cells.get((row + d_row, col + d_col))
+                if not others:
+                    continue
+                for i in members:
+                    for j in others:
+                        if i == j or ((d_row, d_col) == (0, 0) and j < i):
+                            continue
+                        if max_km is not None and distance_km(profiles[i], profiles[j]) > max_km:
+                            continue
+                        pairs.add((i, j) if i < j else (j, i))
+
+
+def _pair_near_points(profiles, pairs):
+    cells = defaultdict(list)
+    for index, profile in enumerate(profiles):
+        if profile.has_point and profile.precision in PRECISE:
+            cells[_cell(profile, NEAR_CELL_DEGREES)].append(index)
+    _pair_by_cells(cells, profiles, pairs, max_km=NEAR_KM)
+
+
+# --- Scoring --------------------------------------------------------------------------
+
+
+def score_pair(a: SiteProfile, b: SiteProfile, shared_sources: int) -> Candidate:
+    parts = [
+        _name_part(a, b),
+        _distance_part(a, b),
+        _area_part(a, b),
+        _period_part(a, b),
+        _sources_part(shared_sources),
+        _type_part(a, b),
+    ]
+    score = sum(p.contribution for p in parts) / sum(p.weight for p in parts)
+    first, second = (a, b) if str(a.id) < str(b.id) else (b, a)
+    return Candidate(site_a=first.id, site_b=second.id, score=round(score, 4), parts=parts)
+
+
+def _part(key, label, value, detail):
+    return ScorePart(key=key, label=label, value=round(value, 3), weight=WEIGHTS[key], detail=detail)
+
+
+def _name_part(a, b):
+    similarity, name_a, name_b = best_name_match(a.names, b.names)
+    if similarity == 1.0 and name_a == name_b:
+        detail = _("same name “%(name)s”") % {"name": name_a}
+    else:
+        detail = _("“%(a)s” ~ “%(b)s”") % {"a": name_a, "b": name_b}
+    return _part("name", _("name"), similarity, detail)
+
+
+def _distance_part(a, b):
+    if not (a.has_point and b.has_point):
+        missing = ", ".join(p.reference_code for p in (a, b) if not p.has_point)
+        return _part("distance", _("distance"), NEUTRAL, _("no coordinates for %(codes)s") % {"codes": missing})
+    km = distance_km(a, b)
+    sigma = math.hypot(PRECISION_RADIUS_KM[a.precision], PRECISION_RADIUS_KM[b.precision])
+    closeness = math.exp(-((km / (2 * sigma)) ** 2))
+    # Two district centroids in the same spot say only "same district": the coarser
+    # the points, the closer the part stays to neutral.
+    informative = 1 / (1 + (sigma / 5) ** 2)
+    value = NEUTRAL + informative * (closeness - NEUTRAL)
+    detail = _("%(km)s km apart (precision %(a)s / %(b)s)") % {
+        "km": f"{km:.2f}",
+        "a": LocationPrecision(a.precision).label,
+        "b": LocationPrecision(b.precision).label,
+    }
+    return _part("distance", _("distance"), value, detail)
+
+
+def _area_part(a, b):
+    if not (a.area and b.area):
+        return _part("area", _("first-level area"), NEUTRAL, _("area not recorded for both"))
+    if a.area == b.area:
+        return _part("area", _("first-level area"), 1.0, _("both in %(area)s") % {"area": a.area})
+    return _part("area", _("first-level area"), 0.0, _("%(a)s vs %(b)s") % {"a": a.area, "b": b.area})
+
+
+def _period_part(a, b):
+    if not (a.period_earliest and a.period_latest and b.period_earliest and b.period_latest):
+        return _part("period", _("period"), NEUTRAL, _("period not recorded for both"))
+    gap_days = max((b.period_earliest - a.period_latest).days, (a.period_earliest - b.period_latest).days)
+    if gap_days <= 0:
+        return _part("period", _("period"), 1.0, _("periods overlap"))
+    value = NEUTRAL * math.exp(-gap_days / 365)
+    return _part("period", _("period"), value, _("periods %(days)s days apart") % {"days": gap_days})
+
+
+def _sources_part(shared):
+    if shared:
+        return _part("sources", _("shared sources"), 1.0, _("%(n)s source(s) in common") % {"n": shared})
+    # Duplicates usually come from different lists, so no shared source is no evidence against.
+    return _part("sources", _("shared sources"), NEUTRAL, _("no source in common"))
+
+
+def _type_part(a, b):
+    if SiteType.OTHER in (a.site_type, b.site_type) or not (a.site_type and b.site_type):
+        return _part("site_type", _("site type"), NEUTRAL, _("type not specific for both"))
+    if a.site_type == b.site_type:
+        return _part("site_type", _("site type"), 1.0, _("both %(type)s") % {"type": SiteType(a.site_type).label})
+    detail = _("%(a)s vs %(b)s") % {"a": SiteType(a.site_type).label, "b": SiteType(b.site_type).label}
+    return _part("site_type", _("site type"), 0.2, detail)
