@@ -306,3 +306,26 @@ class TestimonyCitationFactory(DjangoModelFactory):
 
     testimony = factory.SubFactory(TestimonyFactory)
     citation = factory.SubFactory(CitationFactory, supports=["testimony"])
+
+
+# One factory per domain model, for tests that walk every model (history, choices).
+FACTORY_FOR_MODEL = {
+    factory_class._meta.model: factory_class
+    for factory_class in (
+        OrganizationFactory,
+        SourceFactory,
+        CitationFactory,
+        SiteFactory,
+        SiteCitationFactory,
+        VictimEstimateFactory,
+        SiteStatusChangeFactory,
+        SiteRelationFactory,
+        WitnessFactory,
+        WitnessIdentityFactory,
+        ConsentFactory,
+        ConsentPartnerFactory,
+        TestimonyFactory,
+        TestimonySiteFactory,
+        TestimonyCitationFactory,
+    )
+}

@@ -4,24 +4,7 @@ import pytest
 
 from tests import factories
 
-ALL_FACTORIES = [
-    factories.UserFactory,
-    factories.OrganizationFactory,
-    factories.SourceFactory,
-    factories.CitationFactory,
-    factories.SiteFactory,
-    factories.SiteCitationFactory,
-    factories.VictimEstimateFactory,
-    factories.SiteStatusChangeFactory,
-    factories.SiteRelationFactory,
-    factories.WitnessFactory,
-    factories.WitnessIdentityFactory,
-    factories.ConsentFactory,
-    factories.ConsentPartnerFactory,
-    factories.TestimonyFactory,
-    factories.TestimonySiteFactory,
-    factories.TestimonyCitationFactory,
-]
+ALL_FACTORIES = [factories.UserFactory, *factories.FACTORY_FOR_MODEL.values()]
 
 
 @pytest.mark.django_db
