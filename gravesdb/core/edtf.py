@@ -35,15 +35,28 @@ def _to_date(struct) -> datetime.date | None:
 
 
 def bounds(value: str) -> tuple[datetime.date | None, datetime.date | None]:
-    """Earliest and latest day an EDTF value can mean; None for an open end."""
+    """Earliest and latest day an EDTF value can mean; None for an open or unknown end.
+
+    An unknown end ("2014-06/") is stored as open: the edtf library guesses ten
+    years, which would put a guess into the record as if a source had said it.
+    """
     if not value:
         return None, None
     parsed = parse(value)
     try:
-        return _to_date(parsed.lower_strict()), _to_date(parsed.upper_strict())
+        earliest, latest = _to_date(parsed.lower_strict()), _to_date(parsed.upper_strict())
     except (TypeError, ValueError) as exc:
         raise ValidationError(
             _("“%(value)s” is an EDTF form gravesdb cannot bound; give explicit start and end."),
             code="unbounded_edtf",
             params={"value": value},
         ) from exc
+    if "/" in value:
+        start, end = value.split("/", 1)
+        earliest = None if start in ("", "..") else earliest
+        latest = None if end in ("", "..") else latest
+    if earliest and latest and latest < earliest:
+        raise ValidationError(
+            _("“%(value)s” ends before it starts."), code="reversed_edtf", params={"value": value}
+        )
+    return earliest, latest
