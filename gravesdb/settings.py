@@ -180,6 +180,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"SiteStatusEnum": "gravesdb.sites.choices.SiteStatus"},
 }
 
 # History: every tracked table gets insert, update and delete triggers, and the event

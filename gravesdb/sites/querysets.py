@@ -7,11 +7,18 @@ subquery, so filters on the site list (which may join estimates themselves)
 cannot multiply rows, and a page costs one query whatever its length.
 """
 
-from django.db import models
+import re
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramWordSimilarity
+from django.db import connections, models
 from django.db.models import Case, Count, F, Func, Max, Min, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 
 from .choices import COUNT_TYPE_RANK, CountType
+
+# How alike a search and a name must be (pg_trgm word similarity, 0–1) to count as a match:
+# one letter added or dropped in a six-letter name still passes, a different name does not.
+TRIGRAM_THRESHOLD = 0.5
 
 
 def _site_estimates(model):
@@ -89,6 +96,36 @@ class SiteQuerySet(models.QuerySet):
             Q(name__icontains=term) | Q(reference_code__icontains=term) | Q(alternative_names_text__icontains=term)
         )
 
+    def search(self, term: str):
+        """Sites whose names or code match ``term``, best match first (``search_rank``).
+
+        Full-text search with PostgreSQL's ``simple`` configuration works on every
+        server (no extension): it splits "al-Khasfa" into "al" and "khasfa" and keeps
+        Arabic words whole, and each word is matched as a prefix so "Khasf" finds
+        Khasfa. A substring match catches the rest (خسفة inside الخسفة). Where the
+        ``pg_trgm`` extension is installed, trigram similarity also finds spellings
+        no one recorded (Khasfah for Khasfa).
+        """
+        words = _search_words(term)
+        if not words:
+            return self.annotate(search_rank=Value(0.0, output_field=models.FloatField()))
+        document = SearchVector("name", _alternative_names_text(), "reference_code", config="simple")
+        query = SearchQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config="simple")
+        substring = self.model.objects.with_any_name_containing(term.strip()).values("pk")
+        match = Q(search_document=query) | Q(pk__in=substring)
+        rank = SearchRank(document, query)
+        annotations = {"search_document": document}
+        if trigram_available(self.db):
+            names = Func(
+                Func(Value(" "), "name", _alternative_names_text(), function="concat_ws"),
+                function="lower",
+                output_field=models.TextField(),
+            )
+            annotations["name_similarity"] = TrigramWordSimilarity(Value(" ".join(words)), names)
+            match |= Q(name_similarity__gte=TRIGRAM_THRESHOLD)
+            rank = Greatest(rank, F("name_similarity"))
+        return self.annotate(**annotations).annotate(search_rank=rank).filter(match)
+
     def with_reconciled_range(self):
         from .models import VictimEstimate
 
@@ -129,3 +166,23 @@ class SiteQuerySet(models.QuerySet):
                 output_field=models.IntegerField(),
             ),
         )
+
+
+def _search_words(term: str) -> list[str]:
+    """The words of a search, lower-cased; punctuation dropped so no tsquery syntax gets through."""
+    return [word.lower() for word in re.findall(r"\w+", term or "")][:8]
+
+
+def _alternative_names_text():
+    return Func(F("alternative_names"), Value(" "), function="array_to_string", output_field=models.TextField())
+
+
+def trigram_available(alias: str = "default") -> bool:
+    """Whether ``pg_trgm`` is installed in this database (the embedded server has no contrib).
+
+    Asked each time rather than cached: it is one catalogue lookup, and an
+    administrator may install the extension while gravesdb runs.
+    """
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm')")
+        return cursor.fetchone()[0]

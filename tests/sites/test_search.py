@@ -1,0 +1,72 @@
+"""Looking a site up by any spelling: Latin, Arabic, a fragment or its reference code."""
+
+import pytest
+from django.db import connection
+
+from gravesdb.sites.models import Site
+from gravesdb.sites.querysets import trigram_available
+from tests.factories import SiteFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def khasfa_and_badush():
+    khasfa = SiteFactory(name="Khasfa sinkhole", alternative_names=["al-Khasfa", "Khafsa", "الخسفة"])
+    badush = SiteFactory(name="Badush prison grave", alternative_names=["Badoush", "سجن بادوش"])
+    return khasfa, badush
+
+
+def _found(term):
+    return set(Site.objects.search(term).values_list("name", flat=True))
+
+
+@pytest.mark.parametrize("term", ["Khasfa", "khasfa", "al-Khasfa", "Khafsa", "الخسفة", "Khasf", "sinkhole khasfa"])
+def test_any_recorded_spelling_finds_the_site(khasfa_and_badush, term):
+    assert _found(term) == {"Khasfa sinkhole"}
+
+
+def test_a_fragment_of_an_arabic_name_finds_the_site(khasfa_and_badush):
+    assert _found("خسفة") == {"Khasfa sinkhole"}
+    assert _found("بادوش") == {"Badush prison grave"}
+
+
+def test_the_reference_code_finds_the_site(khasfa_and_badush):
+    khasfa, _ = khasfa_and_badush
+    assert _found(khasfa.reference_code) == {"Khasfa sinkhole"}
+
+
+def test_punctuation_in_a_search_is_text_not_query_syntax(khasfa_and_badush):
+    assert _found("khasfa & | ! ( :*") == {"Khasfa sinkhole"}
+    assert _found("!!!") == {"Khasfa sinkhole", "Badush prison grave"}
+
+
+def test_best_match_ranks_first(khasfa_and_badush):
+    SiteFactory(name="Grave near the Khasfa road", alternative_names=[])
+    ranked = list(Site.objects.search("al-Khasfa").order_by("-search_rank").values_list("name", flat=True))
+    assert ranked[0] == "Khasfa sinkhole"
+
+
+def _pg_trgm_can_be_installed() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm')")
+        return cursor.fetchone()[0]
+
+
+def test_without_pg_trgm_search_still_works_by_full_text(khasfa_and_badush):
+    with connection.cursor() as cursor:
+        cursor.execute("DROP EXTENSION IF EXISTS pg_trgm")
+    assert not trigram_available()
+    assert _found("al-Khasfa") == {"Khasfa sinkhole"}
+    assert _found("Khasfah") == set()  # a spelling nobody recorded needs trigrams
+
+
+def test_with_pg_trgm_a_spelling_nobody_recorded_is_found(khasfa_and_badush):
+    if not _pg_trgm_can_be_installed():
+        pytest.skip("this PostgreSQL has no pg_trgm to install (the embedded server has no contrib)")
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    assert trigram_available()
+    assert _found("Khasfah") == {"Khasfa sinkhole"}
+    assert _found("Badosh") == {"Badush prison grave"}
+    assert "Badush prison grave" not in _found("Khasfah")
