@@ -1,8 +1,9 @@
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("api/", include("gravesdb.api.urls")),
+    # The researchers' workspace; "/" opens its site list.
+    path("", include("gravesdb.workspace.urls")),
 ]
