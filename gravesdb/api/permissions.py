@@ -14,3 +14,10 @@ class ModelPermissions(DjangoModelPermissions):
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
         "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
     }
+
+
+class IdentityPermissions(ModelPermissions):
+    """Witness identities: the model permission and the explicit identity permission, as in the admin."""
+
+    def has_permission(self, request, view):
+        return super().has_permission(request, view) and request.user.has_perm("testimony.view_witness_identity")

@@ -1,0 +1,74 @@
+"""Sites as GeoJSON (RFC 7946), for the workspace map and for GIS tools such as QGIS.
+
+The collection comes in cursor pages like every list, so a 100,000-site database
+answers as fast as a small one; ``next`` links to the following page and
+``count`` says how many sites the filter matches in all.
+"""
+
+from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from .pagination import CursorPagination
+
+
+class GeoJSONRenderer(JSONRenderer):
+    media_type = "application/geo+json"
+    format = "geojson"
+
+
+class GeoJSONPagination(CursorPagination):
+    page_size = 1000
+    max_page_size = 5000
+
+    def get_paginated_response(self, features, count=None):
+        return Response(
+            {
+                "type": "FeatureCollection",
+                "count": count,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "features": features,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        return schema
+
+
+class PointSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["Point"])
+    coordinates = serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2)
+
+
+class SiteFeaturePropertiesSerializer(serializers.Serializer):
+    reference_code = serializers.CharField()
+    name = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    reconciled_best = serializers.IntegerField(allow_null=True)
+    reconciled_low = serializers.IntegerField(allow_null=True)
+    reconciled_high = serializers.IntegerField(allow_null=True)
+    marker_radius = serializers.IntegerField(help_text="Suggested marker radius in pixels, from the best count.")
+    precision = serializers.CharField(help_text="Recorded location precision, or 'coarsened'.")
+    radius_m = serializers.IntegerField(help_text="The site lies within this many metres of the point.")
+    coarsened = serializers.BooleanField(help_text="True when the point was snapped to a grid for this reader.")
+    location_note = serializers.CharField(allow_blank=True)
+    url = serializers.CharField(help_text="The site's dossier page.")
+
+
+class SiteFeatureSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["Feature"])
+    id = serializers.UUIDField()
+    geometry = PointSerializer()
+    properties = SiteFeaturePropertiesSerializer()
+
+
+class SiteFeatureCollectionSerializer(serializers.Serializer):
+    """Documents the collection's shape for the OpenAPI schema."""
+
+    type = serializers.ChoiceField(choices=["FeatureCollection"])
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    features = SiteFeatureSerializer(many=True)
