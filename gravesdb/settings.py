@@ -36,6 +36,20 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "development-only-insecure-key-never-use-in-production"
 
+# Witness names and contacts are encrypted with this key, never with SECRET_KEY
+# (docs/security.md, "Witness identities"): "<key id>:<32 bytes, URL-safe base64>".
+# Keys being rotated out stay in GRAVESDB_IDENTITY_OLD_KEYS until rotate_identity_key ran.
+GRAVESDB_IDENTITY_KEY = os.environ.get("GRAVESDB_IDENTITY_KEY", "")
+GRAVESDB_IDENTITY_OLD_KEYS = env_list("GRAVESDB_IDENTITY_OLD_KEYS")
+if not GRAVESDB_IDENTITY_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "GRAVESDB_IDENTITY_KEY is not set, and witness identities cannot be stored without it. "
+            "Create one with `DEBUG=1 python manage.py rotate_identity_key --generate` and set it in the "
+            "environment (not SECRET_KEY), or set DEBUG=1 for a local development run."
+        )
+    GRAVESDB_IDENTITY_KEY = "dev:ZGV2ZWxvcG1lbnQtb25seS1ub3Qtc2VjcmV0LWtleSE="
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -210,6 +224,9 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+
+# Error reports from pages that handle witness identities show no local variables.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "gravesdb.core.reporting.SensitiveRequestExceptionReporterFilter"
 
 LOGGING = {
     "version": 1,

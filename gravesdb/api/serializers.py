@@ -70,12 +70,17 @@ class RecordedSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         return getattr(request, "user", None)
 
-    def limit_choices(self, field_name, queryset):
-        """Only records the reader may see can be linked (a hidden site cannot be cited into)."""
-        field = self.fields.get(field_name)
-        if field is not None and not field.read_only:
-            target = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field
-            target.queryset = queryset
+
+class VisibleLinkChoices:
+    """A site or passage the writer may not see cannot be linked to (nor its existence probed)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        user = self.reader()
+        if user is not None:
+            fields["site"].queryset = visible_sites(user)
+            fields["citation"].queryset = visible_citations(user)
+        return fields
 
 
 class OrganizationSerializer(RecordedSerializer):
@@ -238,7 +243,7 @@ class SiteStatusChangeSerializer(serializers.Serializer):
             raise serializers.ValidationError(serializers.as_serializer_error(error)) from error
 
 
-class VictimEstimateSerializer(RecordedSerializer):
+class VictimEstimateSerializer(VisibleLinkChoices, RecordedSerializer):
     site_reference_code = serializers.CharField(source="site.reference_code", read_only=True)
     source = serializers.UUIDField(source="citation.source_id", read_only=True)
 
@@ -265,28 +270,12 @@ class VictimEstimateSerializer(RecordedSerializer):
         ]
         read_only_fields = PROVENANCE
 
-    def get_fields(self):
-        fields = super().get_fields()
-        user = self.reader()
-        if user is not None:
-            fields["site"].queryset = visible_sites(user)
-            fields["citation"].queryset = visible_citations(user)
-        return fields
 
-
-class SiteCitationSerializer(RecordedSerializer):
+class SiteCitationSerializer(VisibleLinkChoices, RecordedSerializer):
     class Meta:
         model = SiteCitation
         fields = ["id", "site", "citation", *PROVENANCE]
         read_only_fields = PROVENANCE
-
-    def get_fields(self):
-        fields = super().get_fields()
-        user = self.reader()
-        if user is not None:
-            fields["site"].queryset = visible_sites(user)
-            fields["citation"].queryset = visible_citations(user)
-        return fields
 
 
 class WitnessSerializer(RecordedSerializer):

@@ -2,9 +2,12 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from gravesdb.core import roles
 from gravesdb.core.admin import RecordedAdmin
+from gravesdb.core.visibility import VisibilityAdminMixin
 
 from .choices import CountType
+from .locations import can_see_exact_location, shown_location
 from .models import Site, SiteCitation, SiteRelation, SiteStatusChange, VictimEstimate
 from .services import check_status_transition, site_change_status
 
@@ -41,7 +44,7 @@ class OrganizationFilter(admin.SimpleListFilter):
         return queryset
 
 
-class SiteCitationInline(admin.TabularInline):
+class SiteCitationInline(VisibilityAdminMixin, admin.TabularInline):
     model = SiteCitation
     extra = 0
     autocomplete_fields = ["citation"]
@@ -49,7 +52,7 @@ class SiteCitationInline(admin.TabularInline):
     verbose_name_plural = _("citations supporting this site")
 
 
-class VictimEstimateInline(admin.StackedInline):
+class VictimEstimateInline(VisibilityAdminMixin, admin.StackedInline):
     model = VictimEstimate
     extra = 0
     autocomplete_fields = ["citation", "producing_organization"]
@@ -82,7 +85,7 @@ class StatusChangeFormSet(forms.BaseInlineFormSet):
             status = to_status
 
 
-class SiteStatusChangeInline(admin.TabularInline):
+class SiteStatusChangeInline(VisibilityAdminMixin, admin.TabularInline):
     """Past steps are read-only; a new step is added here and applied through the service."""
 
     model = SiteStatusChange
@@ -97,16 +100,17 @@ class SiteStatusChangeInline(admin.TabularInline):
         return False
 
 
-class SiteRelationInline(admin.TabularInline):
+class SiteRelationInline(VisibilityAdminMixin, admin.TabularInline):
     model = SiteRelation
     fk_name = "from_site"
+    visible_through = ("to_site",)
     extra = 0
     autocomplete_fields = ["to_site", "citation"]
     fields = ["kind", "to_site", "date", "remains_count", "citation", "notes"]
 
 
 @admin.register(Site)
-class SiteAdmin(RecordedAdmin):
+class SiteAdmin(VisibilityAdminMixin, RecordedAdmin):
     list_display = [
         "reference_code",
         "name",
@@ -143,11 +147,42 @@ class SiteAdmin(RecordedAdmin):
         (None, {"fields": ["description"]}),
     ]
 
+    history_hidden_fields = {"latitude": roles.EXACT_LOCATIONS, "longitude": roles.EXACT_LOCATIONS}
+
     def get_readonly_fields(self, request, obj=None):
         readonly = ["reference_code", "period_earliest", "period_latest"]
         if obj is not None:
             readonly.append("status")  # changed only through a dated, cited status change
+        if self._hides_coordinates(request, obj):
+            readonly.append("shown_location")
         return (*readonly, *super().get_readonly_fields(request, obj))
+
+    def get_fieldsets(self, request, obj=None):
+        """Without ``view_exact_location`` a recorded site shows its coarsened point only.
+
+        The coordinates of a new site can still be typed in (entering what one
+        knows discloses nothing), but once saved they are not shown back.
+        """
+        fieldsets = super().get_fieldsets(request, obj)
+        if not self._hides_coordinates(request, obj):
+            return fieldsets
+        return [
+            (title, {**options, "fields": ["shown_location" if f == ("latitude", "longitude") else f for f in options["fields"]]})
+            for title, options in fieldsets
+        ]
+
+    def _hides_coordinates(self, request, obj) -> bool:
+        return obj is not None and not can_see_exact_location(request.user)
+
+    @admin.display(description=_("location shown"))
+    def shown_location(self, site):
+        location = shown_location(site, exact=False)
+        if not location.is_known:
+            return "—"
+        return _("%(lat)s, %(lon)s (coarsened to a grid; the exact point is hidden)") % {
+            "lat": location.latitude,
+            "lon": location.longitude,
+        }
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_reconciled_range()
@@ -202,7 +237,7 @@ class SiteAdmin(RecordedAdmin):
 
 
 @admin.register(VictimEstimate)
-class VictimEstimateAdmin(RecordedAdmin):
+class VictimEstimateAdmin(VisibilityAdminMixin, RecordedAdmin):
     list_display = ["site", "count_type", "low", "best", "high", "is_approximate", "as_of", "producer", "source"]
     list_filter = ["count_type", "is_approximate", "producing_organization", "site__country", "citation__source__kind"]
     search_fields = ["site__reference_code", "site__name", "victim_profile", "wording", "producer_description"]
@@ -222,8 +257,10 @@ class VictimEstimateAdmin(RecordedAdmin):
 
 
 @admin.register(SiteStatusChange)
-class SiteStatusChangeAdmin(RecordedAdmin):
+class SiteStatusChangeAdmin(VisibilityAdminMixin, RecordedAdmin):
     """The status log, for reading: steps are added from the site's page."""
+
+    visible_through = ("site",)
 
     list_display = ["site", "from_status", "to_status", "changed_on", "reason", "created_by"]
     list_filter = ["to_status", "from_status"]
@@ -240,7 +277,8 @@ class SiteStatusChangeAdmin(RecordedAdmin):
 
 
 @admin.register(SiteRelation)
-class SiteRelationAdmin(RecordedAdmin):
+class SiteRelationAdmin(VisibilityAdminMixin, RecordedAdmin):
+    visible_through = ("from_site", "to_site")
     list_display = ["from_site", "kind", "to_site", "date", "remains_count"]
     list_filter = ["kind"]
     search_fields = ["from_site__reference_code", "from_site__name", "to_site__reference_code", "to_site__name"]

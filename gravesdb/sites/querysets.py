@@ -11,7 +11,7 @@ import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramWordSimilarity
 from django.db import connections, models
-from django.db.models import Case, Count, F, Func, Max, Min, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, ExpressionWrapper, F, Func, Max, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest
 
 from .choices import COUNT_TYPE_RANK, CountType
@@ -26,6 +26,14 @@ def _site_estimates(model):
 
 
 class VictimEstimateQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Estimates of the sites ``user`` may see: a figure discloses its site."""
+        from .models import Site
+
+        if not user.has_perm("sites.view_victimestimate"):
+            return self.none()
+        return self.filter(site__in=Site.objects.visible_to(user).values("pk"))
+
     def with_rank(self):
         return self.annotate(
             count_type_rank=Case(
@@ -74,6 +82,9 @@ class SiteQuerySet(models.QuerySet):
 
         Every list, count, search, export and API response starts here, so a
         confidential site cannot leak through one path that forgot a filter.
+        Restricted sites are the team's working record: visible to every role that
+        reads sites, but never published (``publishable``). Anonymous users hold no
+        permission and see nothing.
         """
         from gravesdb.core.choices import Sensitivity
 
@@ -82,6 +93,36 @@ class SiteQuerySet(models.QuerySet):
         if not user.has_perm("sites.view_confidential_site"):
             return self.exclude(sensitivity=Sensitivity.CONFIDENTIAL)
         return self
+
+    def publishable(self):
+        """Sites that may leave the organisation: public and partner exports start here.
+
+        Only sites marked public; restricted and confidential ones stay inside. Their
+        coordinates still go out coarsened (``with_shown_location(exact=False)``).
+        """
+        from gravesdb.core.choices import Sensitivity
+
+        return self.filter(sensitivity=Sensitivity.PUBLIC)
+
+    def with_shown_location(self, *, exact: bool):
+        """``shown_latitude``/``shown_longitude``/``location_coarsened`` for lists and exports.
+
+        The same point as ``locations.shown_location`` gives for one site, computed
+        in the database so a 100,000-row export needs no Python per row; pass
+        ``exact=locations.can_see_exact_location(user)``, and ``False`` for every
+        public or partner export.
+        """
+        from .locations import coarsened_expression
+
+        if exact:
+            return self.annotate(
+                shown_latitude=F("latitude"), shown_longitude=F("longitude"), location_coarsened=Value(False)
+            )
+        return self.annotate(
+            shown_latitude=coarsened_expression("latitude", bound=90),
+            shown_longitude=coarsened_expression("longitude", bound=180),
+            location_coarsened=ExpressionWrapper(Q(latitude__isnull=False), output_field=models.BooleanField()),
+        )
 
     def with_any_name_containing(self, term: str):
         """Sites whose name, any alternative name or reference code contains ``term``.

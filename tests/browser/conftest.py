@@ -59,3 +59,13 @@ def screenshot(page):
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     return take
+
+
+@pytest.fixture(autouse=True)
+def role_groups(transactional_db):
+    """The role groups, even after an earlier transactional test flushed the database."""
+    from django.apps import apps
+
+    from gravesdb.core.roles import sync_role_groups
+
+    sync_role_groups(apps)

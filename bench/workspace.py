@@ -1,0 +1,181 @@
+"""How the workspace's filtered pages scale: 100,000 sites against 1,000.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/gravesdb_bench_ws DEBUG=1 \\
+        .venv/bin/python bench/workspace.py --small 1000 --large 100000 --seed 1
+
+Builds two databases of its own (``<name>_1000`` and ``<name>_100000`` beside the
+one in DATABASE_URL) if they are missing, fills each with a synthetic record
+(``manage.py generate_synthetic`` when the exchange app provides it, otherwise
+bench/synthetic_sites.py), then times the site list page, the GeoJSON endpoint
+and the API list for the same filters on both, in-process through Django's test
+client as an auditor, and prints each median and the large/small ratio (target:
+≤ 1.5). The report is also written to bench/output/workspace.txt.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "bench" / "output" / "workspace.txt"
+
+# Filters a researcher would use, from broad to narrow; the page size is the same on both.
+FILTERS = {
+    "one governorate": "first_level_area=IQ-NI",
+    "governorate + type + at least 10 victims": "first_level_area=IQ-NI&site_type=pit&min_victims=10",
+    "name search": "q=kha",
+}
+ENDPOINTS = {
+    "site list page": "/sites/?{filters}&per_page=50",
+    "GeoJSON (map data)": "/api/sites/geojson/?{filters}&page_size=50",
+    "API site list": "/api/sites/?{filters}&page_size=50",
+}
+
+
+def _database_url(base: str, sites: int) -> str:
+    head, _, name = base.rpartition("/")
+    return f"{head}/{name}_{sites}"
+
+
+def _ensure(url: str, sites: int, seed: int) -> None:
+    """Create, migrate and fill the database in a child process (settings are per process)."""
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1"}
+    subprocess.run([sys.executable, __file__, "--fill", str(sites), "--seed", str(seed)], env=env, check=True)
+
+
+def _fill(sites: int, seed: int) -> None:
+    import dj_database_url
+    import psycopg2
+
+    config = dj_database_url.parse(os.environ["DATABASE_URL"])
+    server = psycopg2.connect(
+        dbname="postgres", user=config["USER"], password=config["PASSWORD"], host=config["HOST"], port=config["PORT"] or 5432
+    )
+    server.autocommit = True
+    with server.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{config["NAME"]}"')
+    server.close()
+
+    _setup_django()
+    from django.core.management import call_command, get_commands
+
+    from gravesdb.sites.models import Site
+
+    call_command("migrate", verbosity=0)
+    if Site.objects.exists():
+        return
+    print(f"filling {config['NAME']} with {sites:,} synthetic sites…", flush=True)
+    started = time.perf_counter()
+    if "generate_synthetic" in get_commands():
+        call_command("generate_synthetic", sites=sites, seed=seed)
+    else:
+        sys.path.insert(0, str(ROOT / "bench"))
+        from synthetic_sites import generate
+
+        generate(sites=sites, seed=seed)
+    call_command("migrate", verbosity=0)  # idempotent; keeps role groups current
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def _setup_django():
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gravesdb.settings")
+    os.environ.setdefault("DEBUG", "1")
+    import django
+
+    django.setup()
+
+
+def _measure(repeats: int) -> None:
+    """Print one line per endpoint and filter: median seconds and query count (run in the child)."""
+    _setup_django()
+    from django.contrib.auth.models import Group, User
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from gravesdb.core import roles
+    from gravesdb.sites.models import Site
+
+    auditor, _ = User.objects.get_or_create(username="bench-auditor", defaults={"is_staff": True})
+    auditor.groups.add(Group.objects.get(name=roles.AUDITOR))
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(auditor)
+    print(f"sites\t{Site.objects.count()}")
+    for endpoint, template in ENDPOINTS.items():
+        for label, filters in FILTERS.items():
+            url = template.format(filters=filters)
+            for _ in range(3):
+                assert client.get(url).status_code == 200, url
+            timings = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                client.get(url)
+                timings.append(time.perf_counter() - started)
+            with CaptureQueriesContext(connection) as queries:
+                client.get(url)
+            print(f"{endpoint}\t{label}\t{statistics.median(timings):.4f}\t{len(queries)}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=1_000)
+    parser.add_argument("--large", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--fill", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.fill:
+        return _fill(args.fill, args.seed)
+    if args.measure:
+        return _measure(args.repeats)
+
+    base = os.environ.get("DATABASE_URL")
+    if not base:
+        sys.exit("Set DATABASE_URL to a database name of the benchmark's own, e.g. .../gravesdb_bench_ws")
+    results = {}
+    for sites in (args.small, args.large):
+        url = _database_url(base, sites)
+        _ensure(url, sites, args.seed)
+        env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1"}
+        out = subprocess.run(
+            [sys.executable, __file__, "--measure", "--repeats", str(args.repeats)],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        for line in out.splitlines():
+            parts = line.split("\t")
+            if len(parts) == 4:
+                results[(sites, parts[0], parts[1])] = (float(parts[2]), int(parts[3]))
+
+    lines = [
+        f"Workspace benchmark: {args.large:,} sites against {args.small:,} (seed {args.seed}), median of {args.repeats}",
+        f"{'endpoint':<20} {'filter':<42} {'small s':>8} {'large s':>8} {'ratio':>6} {'queries':>8}",
+    ]
+    for endpoint in ENDPOINTS:
+        for label in FILTERS:
+            small, small_queries = results[(args.small, endpoint, label)]
+            large, large_queries = results[(args.large, endpoint, label)]
+            queries = f"{small_queries}/{large_queries}"
+            lines.append(f"{endpoint:<20} {label:<42} {small:>8.4f} {large:>8.4f} {large / small:>6.2f} {queries:>8}")
+    report = "\n".join(lines)
+    print(report)
+    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
+    OUTPUT.write_text(report + "\n")
+
+
+if __name__ == "__main__":
+    main()
