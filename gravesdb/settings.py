@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "gravesdb.dedup",
     "gravesdb.workspace",
     "gravesdb.api",
+    "django_tasks",
+    "django_tasks_db",
+    "gravesdb.exchange",
     # Last: its post-migrate guards cover every other app's tables.
     "gravesdb.audit",
 ]
@@ -208,6 +211,36 @@ PGHISTORY_DEFAULT_TRACKERS = (
 )
 PGHISTORY_APPEND_ONLY = True
 PGHISTORY_ADMIN_ALL_EVENTS = False
+
+# Import and export (gravesdb.exchange, docs/exchange.md). Each model's import and export
+# need their own permission; uploads wait in a private folder (0600), not the system temp.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # pghistory already records every imported change
+PRIVATE_ROOT = Path(os.environ.get("PRIVATE_ROOT", DATA_DIR / "private"))
+_PRIVATE_FILES = {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "import_export": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_ROOT / "uploads", "base_url": None, **_PRIVATE_FILES},
+    },
+    "exchange": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_ROOT / "exchange", "base_url": None, **_PRIVATE_FILES},
+    },
+}
+GRAVESDB_IMPORT_MAX_BYTES = int(os.environ.get("GRAVESDB_IMPORT_MAX_BYTES", 50 * 1024 * 1024))
+GRAVESDB_IMPORT_MAX_COLUMNS = int(os.environ.get("GRAVESDB_IMPORT_MAX_COLUMNS", 200))
+GRAVESDB_IMPORT_MAX_FIELD_CHARS = int(os.environ.get("GRAVESDB_IMPORT_MAX_FIELD_CHARS", 256 * 1024))
+# Imports and exports with more rows than this run as background jobs.
+GRAVESDB_EXCHANGE_BACKGROUND_ROWS = int(os.environ.get("GRAVESDB_EXCHANGE_BACKGROUND_ROWS", 5000))
+# Background jobs wait in a PostgreSQL table (django-tasks' database backend): no broker to run.
+# A worker takes them: `python manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", 8 * 60 * 60))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

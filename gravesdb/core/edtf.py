@@ -6,6 +6,7 @@ computed from it let the database filter and order without re-parsing.
 """
 
 import datetime
+import functools
 
 import edtf
 from django.core.exceptions import ValidationError
@@ -34,6 +35,7 @@ def _to_date(struct) -> datetime.date | None:
     return datetime.date(struct.tm_year, struct.tm_mon, struct.tm_mday)
 
 
+@functools.lru_cache(maxsize=8192)
 def bounds(value: str) -> tuple[datetime.date | None, datetime.date | None]:
     """Earliest and latest day an EDTF value can mean; None for an open or unknown end.
 

@@ -1,0 +1,306 @@
+"""The auditor's reports: one row per site, or per estimate, reproducible and verifiable.
+
+The site report is ``Site.objects.with_reconciled_range()`` (the reconciled range is
+computed one way everywhere) plus a few report-only columns, read through the same
+role filters as the admin (``visible_to``, ``current``). It runs as one SQL query on
+a server-side cursor and streams to the writer, so the query count is constant and
+memory stays flat at any size.
+
+``--as-of DAY`` runs the very same query against the history: each table the query
+reads is shadowed by a CTE of the same name holding every record as its last
+pghistory event before the end of that day left it (deleted records dropped). What
+the report computes, and how, does not change; only what it reads.
+
+Beside every file goes ``FILE.sha256``: the digest in ``sha256sum -c`` form, then
+the row count, time, user, filters and what was withheld and why, so an auditor
+knows when a report is partial.
+"""
+
+import datetime
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.apps import apps
+from django.db import connection, models
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gravesdb.sites.models import Site, SiteCitation, VictimEstimate
+from gravesdb.sources.models import Citation, Organization, Source
+from gravesdb.testimony.models import Testimony, TestimonySite
+
+from .writers import writer_for
+
+CHUNK = 2000
+
+SITE_REPORT_COLUMNS = [
+    "reference_code", "name", "alternative_names", "country", "first_level_area", "second_level_area", "locality",
+    "latitude", "longitude", "location_precision", "site_type", "status", "protection_status", "period",
+    "reconciled_low", "reconciled_high", "reconciled_best", "reconciled_best_count_type", "estimate_count",
+    "source_count", "organization_count", "organizations", "testimony_count", "last_changed_at", "last_changed_by",
+]
+ESTIMATES_REPORT_COLUMNS = [
+    "site_reference_code", "count_type", "low", "best", "high", "is_approximate", "wording", "as_of",
+    "producing_organization", "producer_description", "victim_profile", "source_title", "source_url",
+    "citation_locator", "citation_quote", "estimate_id",
+]
+# Tables the reports read; --as-of replaces each with its history as of that day.
+HISTORY_TRACKED = [Site, VictimEstimate, Citation, Source, Organization, TestimonySite, Testimony, SiteCitation]
+
+# Organisations behind a site's figures: who produced each estimate and who published its source.
+_ORGANIZATIONS = """
+    SELECT o.name FROM sources_organization o WHERE o.id IN (
+        SELECT e.producing_organization_id FROM sites_victimestimate e WHERE e.site_id = sites_site.id
+        UNION
+        SELECT s.publisher_id FROM sites_victimestimate e
+        JOIN sources_citation c ON c.id = e.citation_id
+        JOIN sources_source s ON s.id = c.source_id
+        WHERE e.site_id = sites_site.id)
+"""
+
+
+@dataclass
+class ReportRequest:
+    user: object
+    estimates: bool = False
+    as_of: datetime.date | None = None
+    filters: dict = field(default_factory=dict)  # field lookups on Site, e.g. {"country": "IQ"}
+    include_archived: bool = False
+    site_ids: list | None = None  # an admin selection: exactly these sites
+    description: str = ""  # how the filters read to a person (the admin's query string)
+
+
+@dataclass
+class ExportOutcome:
+    path: Path
+    manifest_path: Path
+    rows: int
+    sha256: str
+    withheld: list[str]
+    exported_at: datetime.datetime
+
+
+def base_sites(request: ReportRequest):
+    sites = Site.objects.all()
+    if request.site_ids is not None:
+        sites = sites.filter(pk__in=request.site_ids)
+    if request.filters:
+        sites = sites.filter(**request.filters)
+    return sites
+
+
+def site_report_queryset(request: ReportRequest):
+    sites = base_sites(request)
+    if not request.include_archived:
+        sites = sites.current()
+    visible_testimonies = Testimony.objects.visible_to(request.user).values("pk")
+    testimonies = (
+        TestimonySite.objects.filter(site=OuterRef("pk"), testimony__in=visible_testimonies)
+        .order_by()
+        .values("site")
+        .annotate(n=Count("testimony", distinct=True))
+        .values("n")
+    )
+    return (
+        sites.visible_to(request.user)
+        .with_reconciled_range()
+        .annotate(
+            organization_count=RawSQL(f"SELECT count(*) FROM ({_ORGANIZATIONS}) orgs", []),
+            organizations=RawSQL(f"SELECT string_agg(name, '; ' ORDER BY name) FROM ({_ORGANIZATIONS}) orgs", []),
+            testimony_count=Coalesce(Subquery(testimonies, output_field=models.IntegerField()), 0),
+            last_changed_at=F("updated_at"),
+            last_changed_by=F("updated_by__username"),
+        )
+        .order_by("reference_code")
+        .values_list(*SITE_REPORT_COLUMNS)
+    )
+
+
+def estimates_report_queryset(request: ReportRequest):
+    sites = base_sites(request)
+    if not request.include_archived:
+        sites = sites.current()
+    sites = sites.visible_to(request.user)
+    return (
+        VictimEstimate.objects.filter(site__in=sites.values("pk"))
+        .annotate(
+            site_reference_code=F("site__reference_code"),
+            producing_organization_name=F("producing_organization__name"),
+            source_title=F("citation__source__title"),
+            source_url=F("citation__source__url"),
+            citation_locator=F("citation__locator"),
+            citation_quote=F("citation__quote"),
+            estimate_id=F("id"),
+        )
+        .order_by("site__reference_code", "count_type", "as_of_earliest", "id")
+        .values_list(*[("producing_organization_name" if c == "producing_organization" else c) for c in ESTIMATES_REPORT_COLUMNS])
+    )
+
+
+def history_snapshot(as_of: datetime.date) -> tuple[str, list]:
+    """``WITH`` clauses shadowing each report table with its rows as they stood at the end of ``as_of``."""
+    end = datetime.datetime.combine(as_of + datetime.timedelta(days=1), datetime.time.min, tzinfo=timezone.get_current_timezone())
+    clauses, params = [], []
+    for model in HISTORY_TRACKED:
+        event = apps.get_model(model._meta.app_label, f"{model.__name__}Event")
+        event_columns = {f.column for f in event._meta.concrete_fields}
+        columns = [
+            f'"{f.column}"' if f.column in event_columns else f'NULL::{f.db_type(connection)} AS "{f.column}"'
+            for f in model._meta.concrete_fields
+        ]
+        selected = ", ".join(columns)
+        clauses.append(
+            f'"{model._meta.db_table}" AS (SELECT {selected} FROM ('
+            f'SELECT DISTINCT ON (pgh_obj_id) * FROM "{event._meta.db_table}" WHERE pgh_created_at < %s '
+            f"ORDER BY pgh_obj_id, pgh_id DESC) last_event WHERE pgh_label <> 'delete')"
+        )
+        params.append(end)
+    return "WITH " + ", ".join(clauses) + " ", params
+
+
+def _sql(queryset, as_of, wrap="{}"):
+    sql, params = queryset.query.sql_with_params()
+    sql, params = wrap.format(sql), list(params)
+    if as_of:
+        prefix, prefix_params = history_snapshot(as_of)
+        return prefix + sql, [*prefix_params, *params]
+    return sql, params
+
+
+def stream_rows(queryset, as_of=None):
+    """Rows from a server-side cursor, CHUNK at a time: the table never sits in memory."""
+    sql, params = _sql(queryset, as_of)
+    with connection.chunked_cursor() as cursor:
+        cursor.cursor.itersize = CHUNK  # psycopg2 named cursor: fetch CHUNK rows per round trip
+        cursor.execute(sql, params)
+        yield from cursor
+
+
+def count(queryset, as_of=None) -> int:
+    sql, params = _sql(queryset.order_by().values("pk"), as_of, wrap="SELECT count(*) FROM ({}) counted")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def withheld(request: ReportRequest) -> list[str]:
+    """What the report leaves out for this user, and why, in words."""
+    notes = []
+    sites = base_sites(request)
+    as_of = request.as_of
+    if not request.include_archived:
+        hidden = count(sites, as_of) - count(sites.current(), as_of)
+        if hidden:
+            notes.append(_("%(n)d archived or merged sites (left out by default)") % {"n": hidden})
+        sites = sites.current()
+    confidential = count(sites, as_of) - count(sites.visible_to(request.user), as_of)
+    if confidential:
+        notes.append(_("%(n)d confidential sites (the exporting user may not see them)") % {"n": confidential})
+    visible = sites.visible_to(request.user)
+    if not request.estimates and not request.user.has_perm("testimony.view_confidential_testimony"):
+        hidden_testimonies = TestimonySite.objects.filter(site__in=visible.values("pk")).exclude(
+            testimony__in=Testimony.objects.visible_to(request.user).values("pk")
+        )
+        n = count(hidden_testimonies, as_of)
+        if n:
+            notes.append(_("%(n)d links to confidential testimonies not counted") % {"n": n})
+    if not request.estimates and not request.user.has_perm("sites.view_exact_location"):
+        n = count(visible.filter(latitude__isnull=False), as_of)
+        if n:
+            notes.append(_("coordinates of %(n)d sites (needs permission to see exact locations)") % {"n": n})
+    return notes
+
+
+def export_report(request: ReportRequest, *, path: Path, file_format: str = "csv", excel: bool = False, progress=None) -> ExportOutcome:
+    """Write the site (or estimates) report to ``path`` and its manifest to ``path.sha256``."""
+    path = Path(path)
+    exported_at = timezone.now()
+    if request.estimates:
+        if file_format == "geojson":
+            raise ValueError(_("The estimates report has no locations; choose csv, xlsx or json."))
+        headers, queryset = ESTIMATES_REPORT_COLUMNS, estimates_report_queryset(request)
+    else:
+        headers, queryset = SITE_REPORT_COLUMNS, site_report_queryset(request)
+    hide_location = not request.estimates and not request.user.has_perm("sites.view_exact_location")
+    total = count(queryset, request.as_of) if progress else None
+    rows = 0
+    with path.open("wb") as stream:
+        writer = writer_for(file_format, stream, headers, excel=excel)
+        for row in stream_rows(queryset, request.as_of):
+            if hide_location:
+                row = (*row[:7], None, None, *row[9:])
+            writer.write(row)
+            rows += 1
+            if progress and rows % CHUNK == 0:
+                progress(rows, total)
+        writer.close()
+    if progress:
+        progress(rows, total)
+    notes = withheld(request)
+    kind = _("estimates report") if request.estimates else _("site report")
+    return _write_manifest(path, rows=rows, exported_at=exported_at, user=request.user, kind=kind,
+                           as_of=request.as_of, filters=_describe_filters(request), withheld=notes)
+
+
+def export_records(resource, *, path: Path, file_format: str = "csv", excel: bool = False, description: str = "", progress=None) -> ExportOutcome:
+    """One model through its Resource, streamed row by row (the admin keeps tablib for small files)."""
+    path = Path(path)
+    exported_at = timezone.now()
+    queryset = resource.filter_export(resource.get_queryset())
+    fields = resource.get_export_fields()
+    headers = [f.column_name for f in fields]
+    rows = 0
+    with path.open("wb") as stream:
+        writer = writer_for(file_format, stream, headers, excel=excel)
+        for instance in resource.iter_queryset(queryset):
+            writer.write([resource.export_field(f, instance) for f in fields])
+            rows += 1
+            if progress and rows % CHUNK == 0:
+                progress(rows, None)
+        writer.close()
+    notes = [f"{n} {what}" for what, n in sorted(resource.withheld.items()) if n]
+    return _write_manifest(path, rows=rows, exported_at=exported_at, user=resource.user,
+                           kind=str(resource._meta.name), as_of=None, filters=description, withheld=notes)
+
+
+def _describe_filters(request: ReportRequest) -> str:
+    parts = [request.description] if request.description else []
+    parts += [f"{k}={v}" for k, v in sorted(request.filters.items())]
+    if request.site_ids is not None:
+        parts.append(_("%(n)d sites selected") % {"n": len(request.site_ids)})
+    if request.include_archived:
+        parts.append(_("archived and merged sites included"))
+    return "; ".join(parts)
+
+
+def _write_manifest(path: Path, *, rows, exported_at, user, kind, as_of, filters, withheld) -> ExportOutcome:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1024 * 1024), b""):
+            digest.update(chunk)
+    sha = digest.hexdigest()
+    username = user.get_username() if user is not None else _("(nobody)")
+    state = (
+        _("as the database stood at the end of %(day)s (%(tz)s), rebuilt from the history")
+        % {"day": as_of.isoformat(), "tz": timezone.get_current_timezone_name()}
+        if as_of
+        else _("current records")
+    )
+    lines = [
+        f"{sha}  {path.name}",
+        f"# gravesdb {kind}",
+        f"# rows: {rows}",
+        f"# exported at: {exported_at.isoformat(timespec='seconds')}",
+        f"# exported by: {username}",
+        f"# data: {state}",
+        f"# filters: {filters or _('none')}",
+        f"# withheld: {'; '.join(withheld) if withheld else _('nothing')}",
+    ]
+    manifest = path.with_name(path.name + ".sha256")
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return ExportOutcome(path=path, manifest_path=manifest, rows=rows, sha256=sha, withheld=withheld, exported_at=exported_at)
+
