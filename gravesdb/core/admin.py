@@ -8,15 +8,28 @@ record's history is shown as a readable diff of old and new values.
 
 import pghistory
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .models import RecordedModel
+from .models import EVIDENTIARY_MODELS, ConcurrentEdit, RecordedModel
+from .services import record_archive, record_restore
 
-PROVENANCE_FIELDS = ("id", "created_at", "created_by", "updated_at", "updated_by")
+PROVENANCE_FIELDS = (
+    "id",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+    "version",
+    "archived_at",
+    "archived_by",
+    "archive_reason",
+)
 
 admin.site.site_header = _("gravesdb")
 admin.site.site_title = _("gravesdb")
@@ -31,12 +44,95 @@ class RecordedForm(forms.ModelForm):
         widget=forms.TextInput(attrs={"size": 80}),
         help_text=_("Kept with the record's history: what prompted the entry or correction."),
     )
+    # The version the editor opened; a save from an older one is refused (optimistic locking).
+    expected_version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance._state.adding:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        expected = cleaned.get("expected_version")
+        if expected is not None and not self.instance._state.adding:
+            try:
+                # The admin saves inside one transaction, so the row stays locked
+                # from this check until the save: nobody can slip in between.
+                type(self.instance).lock_version(self.instance.pk, expected_version=expected)
+            except ConcurrentEdit as edit:
+                raise ValidationError(concurrent_edit_message(edit), code="concurrent_edit") from edit
+        return cleaned
+
+
+def concurrent_edit_message(edit: ConcurrentEdit) -> str:
+    """Tell the second editor what the first one changed, so nothing is overwritten blind."""
+    changes = edit.changes()
+    shown = "; ".join(f"{field}: “{_shown(old)}” → “{_shown(new)}”" for field, old, new in changes["fields"])
+    return str(
+        _(
+            "Someone else saved this record while you were editing it (%(who)s). Your changes were not saved. "
+            "Changed since you opened it: %(changes)s. Reload the page to see the current record, then make "
+            "your changes again."
+        )
+    ) % {"who": ", ".join(changes["by"]) or _("unknown"), "changes": shown or _("only bookkeeping fields")}
+
+
+def _shown(value) -> str:
+    if value in (None, "", []):
+        return "—"
+    text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    return text if len(text) <= 120 else text[:117] + "…"
+
+
+class ArchivedFilter(admin.SimpleListFilter):
+    """Lists show the live record by default; archived records are one click away."""
+
+    title = _("archive")
+    parameter_name = "archived"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Archived")), ("all", _("All, archived included"))]
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": _("Current"),
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(archived_at__isnull=False)
+        if self.value() == "all":
+            return queryset
+        return queryset.filter(archived_at__isnull=True)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.TextInput(attrs={"size": 80}),
+        help_text=_("Kept with the history of every record concerned."),
+    )
+
+
+def _is_evidence(model) -> bool:
+    return model._meta.label in EVIDENTIARY_MODELS
 
 
 class RecordedAdmin(admin.ModelAdmin):
     form = RecordedForm
     list_per_page = 50
     show_full_result_count = False
+    actions = ["archive_selected", "restore_selected"]
     # Events of these models are left out of a history shown to users who may not
     # see them (witness identities are the case that matters).
     history_restricted_models = {"testimony.WitnessIdentityEvent": "testimony.view_witness_identity"}
@@ -44,8 +140,74 @@ class RecordedAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return (*super().get_readonly_fields(request, obj), *PROVENANCE_FIELDS)
 
+    def get_list_filter(self, request):
+        return (*super().get_list_filter(request), ArchivedFilter)
+
+    def has_delete_permission(self, request, obj=None):
+        """Evidence is archived, never deleted: no delete button or action, for anyone."""
+        if _is_evidence(self.model):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def has_archive_permission(self, request, obj=None):
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.archive_{opts.model_name}")
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        for inline in inlines:
+            if _is_evidence(inline.model):
+                inline.can_delete = False
+        return inlines
+
+    def get_search_results(self, request, queryset, search_term):
+        """Archived records are not offered when linking one record to another."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if request.path == reverse(f"{self.admin_site.name}:autocomplete"):
+            results = results.filter(archived_at__isnull=True)
+        return results, may_have_duplicates
+
+    @admin.action(description=_("Archive selected records (with a reason)"), permissions=["archive"])
+    def archive_selected(self, request, queryset):
+        return self._with_reason(request, queryset.filter(archived_at__isnull=True), record_archive, _("Archive"))
+
+    @admin.action(description=_("Restore selected archived records"), permissions=["archive"])
+    def restore_selected(self, request, queryset):
+        return self._with_reason(request, queryset.filter(archived_at__isnull=False), record_restore, _("Restore"))
+
+    def _with_reason(self, request, queryset, service, verb):
+        """Ask for the reason on an intermediate page, then apply ``service`` to each record."""
+        form = ReasonForm(request.POST if "confirm" in request.POST else None)
+        if form.is_valid():
+            done = 0
+            for record in queryset:
+                try:
+                    service(record=record, actor=request.user, reason=form.cleaned_data["reason"])
+                    done += 1
+                except (PermissionDenied, ValidationError) as refusal:
+                    self.message_user(request, f"{record}: {' '.join(getattr(refusal, 'messages', [str(refusal)]))}", messages.ERROR)
+            self.message_user(
+                request,
+                ngettext("%(verb)s: %(count)d record.", "%(verb)s: %(count)d records.", done) % {"verb": verb, "count": done},
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("%(verb)s %(things)s") % {"verb": verb, "things": self.opts.verbose_name_plural},
+            "subtitle": None,
+            "opts": self.opts,
+            "records": queryset,
+            "form": form,
+            "verb": verb,
+            "action": request.POST.get("action"),
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/gravesdb/archive_confirmation.html", context)
+
     def get_fieldsets(self, request, obj=None):
-        hidden = (*PROVENANCE_FIELDS, "change_reason")
+        hidden = (*PROVENANCE_FIELDS, "change_reason", "expected_version")
         fieldsets = [
             (title, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
             for title, options in super().get_fieldsets(request, obj)
@@ -53,7 +215,7 @@ class RecordedAdmin(admin.ModelAdmin):
         fieldsets.append((_("Provenance"), {"fields": PROVENANCE_FIELDS, "classes": ["collapse"]}))
         can_write = self.has_change_permission(request, obj) if obj else self.has_add_permission(request)
         if can_write:
-            fieldsets.append((_("Why"), {"fields": ["change_reason"]}))
+            fieldsets.append((_("Why"), {"fields": ["change_reason", *(["expected_version"] if obj else [])]}))
         return fieldsets
 
     def save_model(self, request, obj, form, change):

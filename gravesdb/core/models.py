@@ -123,9 +123,7 @@ class RecordedModel(models.Model):
         """
         from pghistory.models import Events
 
-        events = list(
-            Events.objects.tracks(self).order_by("pgh_created_at", "pgh_id").select_related("pgh_context")
-        )
+        events = list(Events.objects.tracks(self).order_by("pgh_created_at", "pgh_id"))
         baseline = {}
         later = []
         for event in events:
@@ -141,8 +139,7 @@ class RecordedModel(models.Model):
         ]
         by = []
         for event in later:
-            context = event.pgh_context.metadata if event.pgh_context_id else {}
-            who = context.get("username") or "(system)"
+            who = (event.pgh_context or {}).get("username") or "(system)"
             if who not in by:
                 by.append(who)
         return {"fields": fields, "by": by}

@@ -22,7 +22,8 @@ TRIGRAM_THRESHOLD = 0.5
 
 
 def _site_estimates(model):
-    return model.objects.filter(site=OuterRef("pk")).order_by().values("site")
+    # Archived figures (withdrawn, entered by mistake) no longer count towards any range.
+    return model.objects.filter(site=OuterRef("pk"), archived_at__isnull=True).order_by().values("site")
 
 
 class VictimEstimateQuerySet(models.QuerySet):
@@ -171,8 +172,10 @@ class SiteQuerySet(models.QuerySet):
         from .models import VictimEstimate
 
         estimates = _site_estimates(VictimEstimate)
-        strongest = VictimEstimate.objects.filter(site=OuterRef("pk")).strongest_first()
-        latest_exhumed = VictimEstimate.objects.filter(site=OuterRef("pk"), count_type=CountType.EXHUMED)
+        strongest = VictimEstimate.objects.filter(site=OuterRef("pk"), archived_at__isnull=True).strongest_first()
+        latest_exhumed = VictimEstimate.objects.filter(
+            site=OuterRef("pk"), count_type=CountType.EXHUMED, archived_at__isnull=True
+        )
         figure = Coalesce("best", "high", "low")
         return self.annotate(
             reconciled_low=Subquery(
