@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
+# A fixed identity key (tests only), so witness identities encrypt as in production.
+os.environ.setdefault("GRAVESDB_IDENTITY_KEY", "tests:dGVzdHMtb25seS1pZGVudGl0eS1rZXktMzItYnl0ZXM=")
 
 from gravesdb.settings import *  # noqa: E402,F403
 

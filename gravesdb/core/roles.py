@@ -1,28 +1,62 @@
-"""The four roles of a documentation team, as permission sets.
+"""The four roles of a documentation team, as permission sets, and the matrix they form.
 
 Roles are Django groups so that an administrator can see and audit them in the
 admin; this module is their single definition, applied by data migrations
 (``sync_role_groups``) so every installation has the same groups with the same
-rights. docs/security.md explains the matrix.
+rights. The admin, the pages, the API, exports and commands all ask Django's
+permission system, so what ``ROLE_PERMISSIONS`` grants is what every surface
+allows; ``permission_matrix()`` renders the same data as the table in
+docs/security.md, and a test keeps the two identical.
+
+No role holds ``delete``: evidence is archived with a reason, never deleted, and
+only a superuser (the system administrator, outside every role) could remove a row.
 """
 
 RESEARCHER = "Researcher"
 AUDITOR = "Auditor"
 DATA_MANAGER = "Data manager"
 WITNESS_PROTECTION_OFFICER = "Witness protection officer"
+ANONYMOUS = "Anonymous"
 
-# Records of the evidence itself, by app; witness identities are kept out on purpose.
-EVIDENCE_MODELS = {
+# The records of the evidence, in the groups the matrix speaks of. Permissions are
+# granted per group, never per model, so that no role can read an estimate but not
+# its site, or a testimony but not the consent that governs it.
+SITE_RECORDS = {
     "sources": ["organization", "source", "citation"],
     "sites": ["site", "sitecitation", "sitestatuschange", "siterelation", "victimestimate"],
-    "testimony": ["witness", "consent", "consentpartner", "testimony", "testimonysite", "testimonycitation"],
 }
-IDENTITY_MODELS = {"testimony": ["witnessidentity"]}
+TESTIMONY_RECORDS = {"testimony": ["witness", "testimony", "testimonysite", "testimonycitation"]}
+CONSENT_RECORDS = {"testimony": ["consent", "consentpartner"]}
+# Witness identities are kept out of every other group on purpose.
+IDENTITY_RECORDS = {"testimony": ["witnessidentity"]}
+
+RECORD_GROUPS = {
+    "sites": SITE_RECORDS,
+    "testimonies": TESTIMONY_RECORDS,
+    "consents": CONSENT_RECORDS,
+    "identities": IDENTITY_RECORDS,
+}
+EVIDENCE = (SITE_RECORDS, TESTIMONY_RECORDS, CONSENT_RECORDS)
+
+# Matrix columns that apply per record (the permission is ``<app>.<action>_<model>``).
+RECORD_ACTIONS = ["view", "add", "change", "archive", "export", "import"]
+# Matrix columns that are one permission each.
+SIGHT_ACTIONS = {
+    "see witness identities": "testimony.view_witness_identity",
+    "see confidential sites": "sites.view_confidential_site",
+    "see confidential testimonies": "testimony.view_confidential_testimony",
+    "see exact locations": "sites.view_exact_location",
+}
+CONFIDENTIAL_SITES = SIGHT_ACTIONS["see confidential sites"]
+CONFIDENTIAL_TESTIMONIES = SIGHT_ACTIONS["see confidential testimonies"]
+EXACT_LOCATIONS = SIGHT_ACTIONS["see exact locations"]
+WITNESS_IDENTITIES = SIGHT_ACTIONS["see witness identities"]
 
 
-def _perms(models_by_app, actions):
+def _perms(groups, actions):
     return {
         f"{app}.{action}_{model}"
+        for models_by_app in groups
         for app, models in models_by_app.items()
         for model in models
         for action in actions
@@ -30,26 +64,67 @@ def _perms(models_by_app, actions):
 
 
 ROLE_PERMISSIONS = {
-    RESEARCHER: _perms(EVIDENCE_MODELS, ["view", "add", "change", "export"]) | {"sites.view_exact_location"},
-    AUDITOR: _perms(EVIDENCE_MODELS, ["view", "export"])
-    | {"sites.view_confidential_site", "sites.view_exact_location", "testimony.view_confidential_testimony"},
-    DATA_MANAGER: _perms(EVIDENCE_MODELS, ["view", "add", "change", "delete", "archive", "import", "export"])
-    | {
-        "sites.view_confidential_site",
-        "sites.view_exact_location",
-        "sites.merge_site",
-        "testimony.view_confidential_testimony",
-    },
-    WITNESS_PROTECTION_OFFICER: _perms(
-        {"testimony": ["witness", "consent", "consentpartner", "testimony", "testimonysite"]}, ["view"]
-    )
-    | _perms(IDENTITY_MODELS, ["view", "add", "change"])
-    | {"testimony.view_witness_identity", "testimony.view_confidential_testimony"},
+    # Finds and enters evidence. Sees neither confidential records nor exact
+    # coordinates: researchers' accounts are the most numerous and the most often
+    # phished, and research needs the district, not the spot.
+    RESEARCHER: _perms(EVIDENCE, ["view", "add", "change", "export"]),
+    # Reads everything except who the witnesses are; changes nothing.
+    AUDITOR: _perms(EVIDENCE, ["view", "export"]) | {CONFIDENTIAL_SITES, CONFIDENTIAL_TESTIMONIES, EXACT_LOCATIONS},
+    # Keeps the record: archives and restores, imports other organisations' lists,
+    # merges duplicates; still never sees who the witnesses are.
+    DATA_MANAGER: _perms(EVIDENCE, ["view", "add", "change", "archive", "import", "export"])
+    | {CONFIDENTIAL_SITES, CONFIDENTIAL_TESTIMONIES, EXACT_LOCATIONS, "sites.merge_site"},
+    # Protects the people who spoke: the only role that sees identities, and the one
+    # that records consent and its withdrawal. Has no business with the sites.
+    WITNESS_PROTECTION_OFFICER: _perms([TESTIMONY_RECORDS, CONSENT_RECORDS], ["view"])
+    | _perms([CONSENT_RECORDS, IDENTITY_RECORDS], ["view", "add", "change"])
+    | {WITNESS_IDENTITIES, CONFIDENTIAL_TESTIMONIES},
 }
 
 
+def permission_matrix() -> dict[str, dict[str, str]]:
+    """Role -> action -> what the role may do, in words, as docs/security.md shows it.
+
+    A record action names the groups of records it covers ("sites, consents") or
+    "—"; a sight action is "yes" or "—". Anonymous visitors hold
+    nothing: every surface asks them to log in.
+    """
+    matrix = {}
+    for role, granted in {**ROLE_PERMISSIONS, ANONYMOUS: set()}.items():
+        row = {}
+        for action in RECORD_ACTIONS:
+            groups = [name for name, group in RECORD_GROUPS.items() if _perms([group], [action]) <= granted]
+            row[action] = ", ".join(groups) or "—"
+        for action, permission in SIGHT_ACTIONS.items():
+            row[action] = "yes" if permission in granted else "—"
+        matrix[role] = row
+    return matrix
+
+
+def permission_matrix_markdown() -> str:
+    """The matrix as a Markdown table: one row per action, one column per role."""
+    matrix = permission_matrix()
+    role_names = list(matrix)
+    lines = [
+        "| action | " + " | ".join(role_names) + " |",
+        "|---" * (len(role_names) + 1) + "|",
+        *(
+            f"| {action} | " + " | ".join(matrix[role][action] for role in role_names) + " |"
+            for action in [*RECORD_ACTIONS, *SIGHT_ACTIONS]
+        ),
+    ]
+    return "\n".join(lines)
+
+
 def sync_role_groups(apps, schema_editor=None):
-    """Create or update the role groups; safe to run again (it sets, never appends)."""
+    """Create or update the role groups; safe to run again (it sets, never appends).
+
+    Run by each accounts migration that changes the matrix. An early migration
+    runs it with today's ``ROLE_PERMISSIONS`` against yesterday's models, so a
+    permission no model declares yet is left for the later migration that runs it
+    again (tests/security/test_matrix.py checks that, in the end, each group holds
+    exactly its set, so a misspelt permission cannot hide here).
+    """
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
@@ -64,5 +139,27 @@ def sync_role_groups(apps, schema_editor=None):
         perms = []
         for label in sorted(wanted):
             app_label, codename = label.split(".")
-            perms.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+            model_name = _model_of(apps, app_label, codename)
+            if model_name is None:
+                continue
+            perms.append(
+                Permission.objects.get(
+                    content_type__app_label=app_label, content_type__model=model_name, codename=codename
+                )
+            )
         group.permissions.set(perms)
+
+
+def _model_of(apps, app_label: str, codename: str) -> str | None:
+    """The model a permission belongs to, if that model exists in this migration state."""
+    try:
+        models = apps.get_app_config(app_label).get_models()
+    except LookupError:
+        return None
+    for model in models:
+        meta = model._meta
+        declared = {name for name, _ in meta.permissions}
+        defaults = {f"{action}_{meta.model_name}" for action in meta.default_permissions}
+        if codename in declared or codename in defaults:
+            return meta.model_name
+    return None

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from gravesdb.core.admin import RecordedAdmin
+from gravesdb.core.visibility import VisibilityAdminMixin
 
 from .models import Citation, Organization, Source
 
@@ -36,7 +37,17 @@ class SourceAdmin(RecordedAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(RecordedAdmin):
+class CitationAdmin(VisibilityAdminMixin, RecordedAdmin):
+    # A quote about a confidential site or testimony says as much as the record: a
+    # citation is shown only if it supports nothing yet or something the user may see.
+    visible_through_any = (
+        "site_citations__site",
+        "estimates__site",
+        "status_changes__site",
+        "site_relations__from_site",
+        "site_relations__to_site",
+        "testimony_citations__testimony",
+    )
     list_display = ["source", "locator", "excerpt", "credibility", "created_by", "created_at"]
     list_filter = ["credibility", "source__kind", "source__reliability"]
     search_fields = ["quote", "locator", "source__title"]

@@ -10,8 +10,9 @@ import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from gravesdb.core import edtf
 from gravesdb.core.choices import Sensitivity
@@ -19,7 +20,34 @@ from gravesdb.core.models import RecordedModel
 from gravesdb.sites.models import Site
 from gravesdb.sources.models import Citation, Organization
 
+from . import crypto
 from .choices import SHAREABLE_SCOPES, ConsentMethod, ConsentScope, RiskLevel, Sex, WitnessRole
+
+
+def organization_of(user):
+    """The organisation ``user`` works for (``accounts.Membership``), or None for the home team.
+
+    Read through the reverse accessor the accounts app declares, so this lower app
+    does not import it.
+    """
+    membership = getattr(user, "membership", None)
+    return membership.organization_id if membership is not None else None
+
+
+class WitnessQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Witnesses ``user`` may know of: those with a testimony the user may see, or none yet.
+
+        A witness whose every testimony is hidden from the user (confidential, or
+        another organisation's) is hidden too: a pseudonym with an age and a place
+        of residence is a step towards a person.
+        """
+        if not user.has_perm("testimony.view_witness"):
+            return self.none()
+        testimonies = Testimony.objects.filter(witness=OuterRef("pk"))
+        return self.filter(
+            ~Exists(testimonies) | Exists(Testimony.objects.visible_to(user).filter(witness=OuterRef("pk")))
+        )
 
 
 @pghistory.track()
@@ -36,6 +64,8 @@ class Witness(RecordedModel):
     )
     risk_level = models.CharField(_("risk level"), max_length=8, choices=RiskLevel.choices, default=RiskLevel.HIGH)
     protective_measures = models.TextField(_("protective measures"), blank=True)
+
+    objects = WitnessQuerySet.as_manager()
 
     class Meta(RecordedModel.Meta):
         ordering = ["pseudonym"]
@@ -78,26 +108,91 @@ class Witness(RecordedModel):
         super().save(*args, **kwargs)
 
 
+class WitnessIdentityQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Identities only for those allowed to see them, and only of witnesses they may see."""
+        if not (user.has_perm("testimony.view_witnessidentity") and user.has_perm("testimony.view_witness_identity")):
+            return self.none()
+        return self.filter(witness__in=Witness.objects.visible_to(user).values("pk"))
+
+    def matching_name(self, name: str):
+        """Identities whose legal name equals ``name`` (normalised), through the blind index only."""
+        return self.filter(legal_name_index__in=crypto.blind_indexes(name))
+
+
 @pghistory.track()
 class WitnessIdentity(RecordedModel):
-    """Who the witness really is: seen only by the witness protection officer."""
+    """Who the witness really is: seen only by the witness protection officer.
+
+    The legal name and contact exist in the database only as ciphertext
+    (``crypto``), in this table and in its history alike; ``legal_name`` and
+    ``contact`` are read and set as plain attributes, encrypting on the way in and
+    decrypting (or failing loudly) on the way out.
+    """
 
     witness = models.OneToOneField(Witness, on_delete=models.PROTECT, related_name="identity")
-    legal_name = models.CharField(_("legal name"), max_length=255)
-    contact = models.TextField(_("contact details"), blank=True)
+    legal_name_ciphertext = models.TextField(_("legal name (encrypted)"), editable=False)
+    contact_ciphertext = models.TextField(_("contact details (encrypted)"), editable=False)
+    legal_name_index = models.CharField(_("legal name (blind index)"), max_length=64, db_index=True, editable=False)
+
+    objects = WitnessIdentityQuerySet.as_manager()
 
     class Meta(RecordedModel.Meta):
         verbose_name = _("witness identity")
         verbose_name_plural = _("witness identities")
         default_permissions = ("add", "change", "delete", "view")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(legal_name_ciphertext__startswith=f"{crypto.TOKEN_VERSION}:")
+                & Q(contact_ciphertext__startswith=f"{crypto.TOKEN_VERSION}:"),
+                name="witness_identity_stored_encrypted",
+                violation_error_message=_("Witness identities are stored encrypted only."),
+            ),
+        ]
 
     def __str__(self):
         return _("Identity of %(pseudonym)s") % {"pseudonym": self.witness.pseudonym}
+
+    def _context(self, field: str) -> str:
+        return f"testimony.witnessidentity:{self.pk}:{field}"
+
+    @property
+    def legal_name(self) -> str:
+        return crypto.decrypt(self.legal_name_ciphertext, context=self._context("legal_name"))
+
+    @legal_name.setter
+    @sensitive_variables()
+    def legal_name(self, value: str) -> None:
+        self.legal_name_ciphertext = crypto.encrypt(value, context=self._context("legal_name"))
+        self.legal_name_index = crypto.blind_index(value)
+
+    @property
+    def contact(self) -> str:
+        return crypto.decrypt(self.contact_ciphertext, context=self._context("contact"))
+
+    @contact.setter
+    @sensitive_variables()
+    def contact(self, value: str) -> None:
+        self.contact_ciphertext = crypto.encrypt(value or "", context=self._context("contact"))
+
+    def reseal(self) -> bool:
+        """Re-encrypt under the current key; False when already sealed with it."""
+        current = crypto.current_key_id()
+        if {crypto.key_id_of(self.legal_name_ciphertext), crypto.key_id_of(self.contact_ciphertext)} == {current}:
+            return False
+        self.legal_name, self.contact = self.legal_name, self.contact
+        return True
 
 
 class ConsentQuerySet(models.QuerySet):
     def in_force(self):
         return self.filter(withdrawn_on__isnull=True)
+
+    def visible_to(self, user):
+        """Consents of the witnesses ``user`` may know of."""
+        if not user.has_perm("testimony.view_consent"):
+            return self.none()
+        return self.filter(witness__in=Witness.objects.visible_to(user).values("pk"))
 
 
 @pghistory.track()
@@ -129,6 +224,17 @@ class Consent(RecordedModel):
             ),
             models.CheckConstraint(condition=Q(scope__in=ConsentScope.values), name="consent_scope_valid"),
         ]
+        triggers = [
+            # A withdrawal is final: if the witness consents again, that is a new consent,
+            # recorded as such, not an old one quietly revived or back-dated.
+            pgtrigger.Protect(
+                name="consent_withdrawal_is_final",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(
+                    old__withdrawn_on__isnull=False, new__withdrawn_on__df=pgtrigger.F("old__withdrawn_on")
+                ),
+            ),
+        ]
 
     def __str__(self):
         state = _("withdrawn %(date)s") % {"date": self.withdrawn_on} if self.withdrawn_on else _("in force")
@@ -155,12 +261,31 @@ class ConsentPartner(RecordedModel):
 
 class TestimonyQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Testimonies ``user`` may know exist; confidential ones only with the permission."""
+        """Testimonies ``user`` may know exist; every other one is invisible, not read-only.
+
+        Three rules, all needed: the role may read testimonies; a confidential one
+        needs ``view_confidential_testimony``; and a testimony recorded by another
+        organisation is visible only while its consent, in force, lets it travel to
+        the user's organisation by name (or to the public, under pseudonym).
+        Withdrawing the consent therefore hides it from partners at once.
+        """
         if not user.has_perm("testimony.view_testimony"):
             return self.none()
+        visible = self
         if not user.has_perm("testimony.view_confidential_testimony"):
-            return self.exclude(sensitivity=Sensitivity.CONFIDENTIAL)
-        return self
+            visible = visible.exclude(sensitivity=Sensitivity.CONFIDENTIAL)
+        if user.is_superuser:
+            return visible
+        organization = organization_of(user)
+        own = Q(recording_organization=organization) if organization else Q(recording_organization__isnull=True)
+        return visible.filter(own | Q(pk__in=self.model.objects.shared_with(organization).values("pk")))
+
+    def shared_with(self, organization):
+        """Testimonies whose consent lets them reach ``organization`` (None: the public only)."""
+        reaches = Q(consent__scope=ConsentScope.PUBLIC_PSEUDONYM)
+        if organization is not None:
+            reaches |= Q(consent__partner_links__organization=organization)
+        return self.shareable().filter(reaches)
 
     def shareable(self):
         """Testimonies whose consent, in force now, lets them leave the recording organisation."""
@@ -208,6 +333,16 @@ class Testimony(RecordedModel):
     )
     citations = models.ManyToManyField(
         Citation, through="TestimonyCitation", verbose_name=_("citations"), related_name="testimonies", blank=True
+    )
+    recording_organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="recorded_testimonies",
+        help_text=_("The organisation whose member recorded it; blank for this installation's own team."),
     )
 
     objects = TestimonyQuerySet.as_manager()

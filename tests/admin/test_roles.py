@@ -78,11 +78,12 @@ def test_researcher_adds_and_changes_but_cannot_delete(client_for, researcher):
     assert Organization.objects.filter(pk=organization.pk).exists()
 
 
-def test_data_manager_can_delete(client_for, data_manager):
+def test_not_even_the_data_manager_deletes_evidence(client_for, data_manager):
+    """Evidence is archived with a reason, never deleted (docs/security.md)."""
     organization = OrganizationFactory()
     delete_url = reverse("admin:sources_organization_delete", args=[organization.pk])
-    assert client_for(data_manager).post(delete_url, {"post": "yes"}).status_code == 302
-    assert not Organization.objects.filter(pk=organization.pk).exists()
+    assert client_for(data_manager).post(delete_url, {"post": "yes"}).status_code == 403
+    assert Organization.objects.filter(pk=organization.pk).exists()
 
 
 @pytest.mark.parametrize("role", ["researcher", "auditor", "data_manager"])
@@ -91,7 +92,8 @@ def test_witness_legal_name_hidden_from_everyone_but_the_protection_officer(
 ):
     identity = WitnessIdentityFactory(legal_name="Mahmoud Example-Name")
     witness = identity.witness
-    TestimonyFactory(witness=witness, consent=ConsentFactory(witness=witness))
+    # Restricted, not confidential: every team role may know this witness exists.
+    TestimonyFactory(witness=witness, consent=ConsentFactory(witness=witness), sensitivity="restricted")
     pages = [
         reverse("admin:testimony_witness_change", args=[witness.pk]),
         reverse("admin:testimony_witness_history", args=[witness.pk]),

@@ -1,0 +1,278 @@
+"""The permission matrix of docs/security.md, walked cell by cell over HTTP on every surface.
+
+The matrix is data (``gravesdb.core.roles``); each surface contributes probes that
+ask, over HTTP as the role's member would, "may I do this to that group of
+records?". A probe answers True (allowed), False (refused: 403, a redirect to the
+login page, a read-only page, a missing button) and the test compares every
+answer with the matrix. A surface is added to the walk by adding its probes to
+``PROBES``.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.admin import site as admin_site
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from gravesdb.core import roles
+from tests.factories import (
+    CitationFactory,
+    ConsentFactory,
+    ConsentPartnerFactory,
+    OrganizationFactory,
+    SiteCitationFactory,
+    SiteFactory,
+    SiteRelationFactory,
+    SiteStatusChangeFactory,
+    SourceFactory,
+    TestimonyCitationFactory,
+    TestimonyFactory,
+    TestimonySiteFactory,
+    UserFactory,
+    VictimEstimateFactory,
+    WitnessIdentityFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [roles.RESEARCHER, roles.AUDITOR, roles.DATA_MANAGER, roles.WITNESS_PROTECTION_OFFICER, roles.ANONYMOUS]
+WITNESS_NAME = "Hussein Ali al-Matrix"
+CONFIDENTIAL_SUMMARY = "Saw the second trench being filled at night (confidential)."
+EXACT_LATITUDE = "36.188123"
+
+
+@dataclass(frozen=True)
+class Probe:
+    surface: str
+    action: str
+    group: str  # a key of roles.RECORD_GROUPS, or "" for a sight action
+    name: str
+    check: Callable  # (client, records) -> bool: True when the surface allows it
+
+
+def _group_of(model_label: str) -> str:
+    app, model = model_label.split(".")
+    return next(name for name, group in roles.RECORD_GROUPS.items() if model in group.get(app, []))
+
+
+def expected(role: str, probe: Probe) -> bool:
+    granted = roles.ROLE_PERMISSIONS.get(role, set())
+    if probe.action in roles.SIGHT_ACTIONS:
+        return roles.SIGHT_ACTIONS[probe.action] in granted
+    return roles._perms([roles.RECORD_GROUPS[probe.group]], [probe.action]) <= granted
+
+
+# ---- the records every probe works on ---------------------------------------------------------
+
+
+def build_records():
+    site = SiteFactory(latitude=Decimal(EXACT_LATITUDE), longitude=Decimal("43.139456"), sensitivity="restricted")
+    confidential_site = SiteFactory(name="Unpublished trench near Tal Afar", sensitivity="confidential")
+    estimate = VictimEstimateFactory(site=site)
+    SiteCitationFactory(site=site, citation=estimate.citation)
+    status_change = SiteStatusChangeFactory(site=site, to_status=site.status)
+    relation = SiteRelationFactory(from_site=site, to_site=SiteFactory(name="Sinjar complex", sensitivity="public"))
+    identity = WitnessIdentityFactory(legal_name=WITNESS_NAME)
+    witness = identity.witness
+    consent = ConsentFactory(witness=witness)
+    ConsentPartnerFactory(consent=consent)
+    testimony = TestimonyFactory(witness=witness, consent=consent, sensitivity="restricted")
+    TestimonySiteFactory(testimony=testimony, site=site)
+    TestimonyCitationFactory(testimony=testimony, citation=CitationFactory())
+    confidential_testimony = TestimonyFactory(
+        witness=witness, consent=consent, summary=CONFIDENTIAL_SUMMARY, sensitivity="confidential"
+    )
+    return {
+        "sources.organization": OrganizationFactory(),
+        "sources.source": SourceFactory(),
+        "sources.citation": estimate.citation,
+        "sites.site": site,
+        "sites.victimestimate": estimate,
+        "sites.sitestatuschange": status_change,
+        "sites.siterelation": relation,
+        "testimony.witness": witness,
+        "testimony.testimony": testimony,
+        "testimony.consent": consent,
+        "testimony.witnessidentity": identity,
+        "confidential_site": confidential_site,
+        "confidential_testimony": confidential_testimony,
+    }
+
+
+# ---- the admin ------------------------------------------------------------------------------------
+
+
+def _admin_url(label: str, view: str, *args) -> str:
+    return reverse(f"admin:{label.replace('.', '_')}_{view}", args=args)
+
+
+def _allowed_page(response) -> bool:
+    return response.status_code == 200
+
+
+def _admin_view(label):
+    return lambda client, records: _allowed_page(client.get(_admin_url(label, "changelist")))
+
+
+def _admin_add(label):
+    return lambda client, records: _allowed_page(client.get(_admin_url(label, "add")))
+
+
+def _admin_change(label):
+    def check(client, records):
+        response = client.get(_admin_url(label, "change", records[label].pk))
+        return response.status_code == 200 and 'name="_save"' in response.content.decode()
+
+    return check
+
+
+def _admin_archive(label):
+    def check(client, records):
+        response = client.get(_admin_url(label, "changelist"))
+        return response.status_code == 200 and 'value="archive_selected"' in response.content.decode()
+
+    return check
+
+
+# Models edited only inside their parent's page: (parent, inline prefix).
+INLINE_ONLY = {
+    "sites.sitecitation": ("sites.site", "site_citations"),
+    "testimony.testimonysite": ("testimony.testimony", "site_links"),
+    "testimony.testimonycitation": ("testimony.testimony", "testimony_citations"),
+    "testimony.consentpartner": ("testimony.consent", "partner_links"),
+}
+# Status changes are added on the site's page and are permanent for everybody: a
+# correction is a new step (a database trigger refuses updates).
+ADDED_INLINE = {"sites.sitestatuschange": ("sites.site", "status_changes")}
+PERMANENT = {"sites.sitestatuschange"}
+
+
+def _inline(parent, prefix, marker):
+    def check(client, records):
+        response = client.get(_admin_url(parent, "change", records[parent].pk))
+        return response.status_code == 200 and marker.format(prefix=prefix) in response.content.decode()
+
+    return check
+
+
+def _contains(url_of, text):
+    def check(client, records):
+        response = client.get(url_of(records))
+        return response.status_code == 200 and text(records) in response.content.decode()
+
+    return check
+
+
+def admin_probes() -> list[Probe]:
+    probes = []
+    registered = {model._meta.label_lower for model in admin_site._registry}
+    for group in roles.RECORD_GROUPS.values():
+        for app, models in group.items():
+            for model in models:
+                label = f"{app}.{model}"
+                name = _group_of(label)
+                if label in INLINE_ONLY:
+                    parent, prefix = INLINE_ONLY[label]
+                    probes.append(Probe("admin", "view", name, f"{label} inline", _inline(parent, prefix, 'id="id_{prefix}-TOTAL_FORMS"')))
+                    probes.append(Probe("admin", "add", name, f"{label} inline", _inline(parent, prefix, 'id="{prefix}-empty"')))
+                    continue
+                assert label in registered, f"{label} has neither an admin nor an inline probe"
+                probes.append(Probe("admin", "view", name, label, _admin_view(label)))
+                if label in ADDED_INLINE:
+                    parent, prefix = ADDED_INLINE[label]
+                    probes.append(Probe("admin", "add", name, f"{label} inline", _inline(parent, prefix, 'id="{prefix}-empty"')))
+                else:
+                    probes.append(Probe("admin", "add", name, label, _admin_add(label)))
+                if label not in PERMANENT:
+                    probes.append(Probe("admin", "change", name, label, _admin_change(label)))
+                probes.append(Probe("admin", "archive", name, label, _admin_archive(label)))
+    site_page = lambda records: _admin_url("sites.site", "change", records["sites.site"].pk)  # noqa: E731
+    probes += [
+        Probe(
+            "admin",
+            "see confidential sites",
+            "",
+            "site list",
+            _contains(lambda records: _admin_url("sites.site", "changelist"), lambda records: records["confidential_site"].name),
+        ),
+        Probe("admin", "see exact locations", "", "site page", _contains(site_page, lambda records: EXACT_LATITUDE)),
+        Probe(
+            "admin",
+            "see confidential testimonies",
+            "",
+            "testimony page",
+            _contains(
+                lambda records: _admin_url("testimony.testimony", "change", records["confidential_testimony"].pk),
+                lambda records: CONFIDENTIAL_SUMMARY,
+            ),
+        ),
+        Probe(
+            "admin",
+            "see witness identities",
+            "",
+            "witness page",
+            _contains(
+                lambda records: _admin_url("testimony.witness", "change", records["testimony.witness"].pk),
+                lambda records: WITNESS_NAME,
+            ),
+        ),
+    ]
+    return probes
+
+
+PROBES = admin_probes()
+
+
+def _client_for_role(client, role):
+    if role != roles.ANONYMOUS:
+        user = UserFactory(username=role.lower().replace(" ", "_"), is_staff=True)
+        user.groups.add(Group.objects.get(name=role))
+        client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_cell_of_the_matrix_holds_over_http(client, role):
+    records = build_records()
+    client = _client_for_role(client, role)
+
+    wrong = []
+    for probe in PROBES:
+        allowed = probe.check(client, records)
+        if allowed != expected(role, probe):
+            verdict = "allowed" if allowed else "refused"
+            wrong.append(f"{probe.surface}: {probe.action} {probe.name} was {verdict}")
+    assert wrong == [], f"{role}: " + "; ".join(wrong)
+
+
+def test_the_walk_covers_every_action_and_group():
+    walked = {(probe.action, probe.group) for probe in PROBES}
+    wanted = {(action, group) for action in ["view", "add", "change", "archive"] for group in roles.RECORD_GROUPS}
+    wanted |= {(action, "") for action in roles.SIGHT_ACTIONS}
+    # Identities are not evidence: they are never archived, only kept or corrected.
+    assert wanted - walked <= {("archive", "witness identities")}
+
+
+def test_each_role_group_holds_exactly_its_permissions():
+    for role, wanted in roles.ROLE_PERMISSIONS.items():
+        held = {
+            f"{app}.{codename}"
+            for app, codename in Group.objects.get(name=role).permissions.values_list(
+                "content_type__app_label", "codename"
+            )
+        }
+        assert held == wanted, role
+
+
+def test_no_role_may_delete_anything():
+    assert not any(label.split(".")[1].startswith("delete_") for perms in roles.ROLE_PERMISSIONS.values() for label in perms)
+
+
+def test_docs_show_the_matrix_the_code_enforces():
+    doc = (Path(settings.BASE_DIR) / "docs" / "security.md").read_text(encoding="utf-8")
+    assert roles.permission_matrix_markdown() in doc
