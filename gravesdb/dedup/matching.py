@@ -15,6 +15,7 @@ from itertools import combinations
 from uuid import UUID
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gravesdb.sites.choices import LocationPrecision, SiteType
 
@@ -30,15 +31,27 @@ PRECISION_RADIUS_KM = {
 }
 # Points precise enough that nearness alone makes a pair worth comparing.
 PRECISE = {LocationPrecision.EXACT, LocationPrecision.APPROXIMATE}
-NEAR_KM = 1.5
-NEAR_CELL_DEGREES = 0.015
+NEAR_KM = 0.5
+NEAR_CELL_DEGREES = 0.005
 # A name key shared by more sites than this (in one country) is split by area,
 # then by a coarse grid, so a common name cannot make a block of millions of pairs.
 MAX_BLOCK = 60
 COARSE_CELL_DEGREES = 0.25
 
-WEIGHTS = {"name": 0.40, "distance": 0.30, "area": 0.10, "period": 0.08, "sources": 0.06, "site_type": 0.06}
+WEIGHTS = {"name": 0.40, "distance": 0.28, "area": 0.08, "period": 0.12, "sources": 0.04, "site_type": 0.08}
+TOTAL_WEIGHT = sum(WEIGHTS.values())
 NEUTRAL = 0.5
+# The most a shared source can add to a score: pairs that fall short of the
+# threshold by more than this need not have their sources looked up.
+SOURCES_BONUS = WEIGHTS["sources"] * (1 - NEUTRAL) / TOTAL_WEIGHT
+LABELS = {
+    "name": gettext_lazy("name"),
+    "distance": gettext_lazy("distance"),
+    "area": gettext_lazy("first-level area"),
+    "period": gettext_lazy("period"),
+    "sources": gettext_lazy("shared sources"),
+    "site_type": gettext_lazy("site type"),
+}
 
 
 @dataclass(frozen=True)
@@ -101,7 +114,7 @@ def distance_km(a: SiteProfile, b: SiteProfile) -> float:
 
 
 def candidate_pairs(profiles: list[SiteProfile]) -> set[tuple[int, int]]:
-    """Index pairs (i < j) worth scoring: same name key in one country, or precise points close together."""
+    """Index pairs (i < j) worth scoring: a name key shared in one area, or precise points close together."""
     pairs: set[tuple[int, int]] = set()
     blocks: dict[tuple[str, str], list[int]] = defaultdict(list)
     for index, profile in enumerate(profiles):
@@ -109,22 +122,26 @@ def candidate_pairs(profiles: list[SiteProfile]) -> set[tuple[int, int]]:
             blocks[(profile.country, key)].append(index)
     for members in blocks.values():
         if len(members) > 1:
-            _pair_block(members, profiles, pairs)
+            _pair_name_block(members, profiles, pairs)
     _pair_near_points(profiles, pairs)
     return pairs
 
 
-def _pair_block(members, profiles, pairs, level=0):
+def _pair_name_block(members, profiles, pairs):
+    """Pairs within one first-level area; a site whose area is not recorded meets every area."""
+    by_area = defaultdict(list)
+    for index in members:
+        by_area[profiles[index].area].append(index)
+    unplaced = by_area.pop("", [])
+    for group in by_area.values():
+        _pair_group(group + unplaced, profiles, pairs)
+    if not by_area:
+        _pair_group(unplaced, profiles, pairs)
+
+
+def _pair_group(members, profiles, pairs):
     if len(members) <= MAX_BLOCK:
-        pairs.update(combinations(sorted(members), 2))
-        return
-    if level == 0:
-        by_area = defaultdict(list)
-        for index in members:
-            by_area[profiles[index].area].append(index)
-        for group in by_area.values():
-            if len(group) > 1:
-                _pair_block(group, profiles, pairs, level=1)
+        pairs.update((i, j) if i < j else (j, i) for i, j in combinations(members, 2))
         return
     # A name this common in one area: compare only sites within a coarse cell of each other.
     # Sites without a point cannot be placed: they are sorted by name and each is
@@ -175,81 +192,112 @@ def _pair_near_points(profiles, pairs):
 # --- Scoring --------------------------------------------------------------------------
 
 
-def score_pair(a: SiteProfile, b: SiteProfile, shared_sources: int) -> Candidate:
-    parts = [
-        _name_part(a, b),
-        _distance_part(a, b),
-        _area_part(a, b),
-        _period_part(a, b),
-        _sources_part(shared_sources),
-        _type_part(a, b),
-    ]
-    score = sum(p.contribution for p in parts) / sum(p.weight for p in parts)
+def score_pair(
+    a: SiteProfile, b: SiteProfile, shared_sources: int, min_score: float = 0.0, *, explain: bool = True
+) -> Candidate | None:
+    """The weighted score of a pair, with its explained parts; None below ``min_score``.
+
+    The values are computed first and the sentences only for pairs that are
+    proposed: at national scale most scored pairs are discarded, and writing
+    (translated) explanations for them would cost more than the scoring.
+    """
+    km = distance_km(a, b) if a.has_point and b.has_point else None
+    gap = _period_gap(a, b)
+    values = {
+        "distance": _distance_value(a, b, km),
+        "area": NEUTRAL if not (a.area and b.area) else float(a.area == b.area),
+        "period": NEUTRAL if gap is None else 1.0 if gap <= 0 else NEUTRAL * math.exp(-gap / 365),
+        "sources": 1.0 if shared_sources else NEUTRAL,
+        "site_type": _type_value(a, b),
+    }
+    without_name = sum(value * WEIGHTS[key] for key, value in values.items())
+    if (without_name + WEIGHTS["name"]) / TOTAL_WEIGHT < min_score:
+        return None  # not even identical names would lift it to the threshold
+    name, name_a, name_b = best_name_match(a.names, b.names)
+    values["name"] = name
+    score = (without_name + name * WEIGHTS["name"]) / TOTAL_WEIGHT
+    if score < min_score:
+        return None
     first, second = (a, b) if str(a.id) < str(b.id) else (b, a)
+    if not explain:
+        return Candidate(site_a=first.id, site_b=second.id, score=round(score, 4))
+    details = {
+        "name": _name_detail(name_a, name_b),
+        "distance": _distance_detail(a, b, km),
+        "area": _area_detail(a, b),
+        "period": _period_detail(gap),
+        "sources": _("%(n)s source(s) in common") % {"n": shared_sources} if shared_sources
+        # Duplicates usually come from different lists, so no shared source is no evidence against.
+        else _("no source in common"),
+        "site_type": _type_detail(a, b),
+    }
+    parts = [
+        ScorePart(key=key, label=str(LABELS[key]), value=round(values[key], 3), weight=WEIGHTS[key], detail=details[key])
+        for key in WEIGHTS
+    ]
     return Candidate(site_a=first.id, site_b=second.id, score=round(score, 4), parts=parts)
 
 
-def _part(key, label, value, detail):
-    return ScorePart(key=key, label=label, value=round(value, 3), weight=WEIGHTS[key], detail=detail)
-
-
-def _name_part(a, b):
-    similarity, name_a, name_b = best_name_match(a.names, b.names)
-    if similarity == 1.0 and name_a == name_b:
-        detail = _("same name “%(name)s”") % {"name": name_a}
-    else:
-        detail = _("“%(a)s” ~ “%(b)s”") % {"a": name_a, "b": name_b}
-    return _part("name", _("name"), similarity, detail)
-
-
-def _distance_part(a, b):
-    if not (a.has_point and b.has_point):
-        missing = ", ".join(p.reference_code for p in (a, b) if not p.has_point)
-        return _part("distance", _("distance"), NEUTRAL, _("no coordinates for %(codes)s") % {"codes": missing})
-    km = distance_km(a, b)
+def _distance_value(a, b, km):
+    if km is None:
+        return NEUTRAL
     sigma = math.hypot(PRECISION_RADIUS_KM[a.precision], PRECISION_RADIUS_KM[b.precision])
     closeness = math.exp(-((km / (2 * sigma)) ** 2))
     # Two district centroids in the same spot say only "same district": the coarser
     # the points, the closer the part stays to neutral.
     informative = 1 / (1 + (sigma / 5) ** 2)
-    value = NEUTRAL + informative * (closeness - NEUTRAL)
-    detail = _("%(km)s km apart (precision %(a)s / %(b)s)") % {
+    return NEUTRAL + informative * (closeness - NEUTRAL)
+
+
+def _period_gap(a, b):
+    """Days between the two periods (zero or less when they overlap), None when either is unknown."""
+    if not (a.period_earliest and a.period_latest and b.period_earliest and b.period_latest):
+        return None
+    return max((b.period_earliest - a.period_latest).days, (a.period_earliest - b.period_latest).days)
+
+
+def _type_value(a, b):
+    if SiteType.OTHER in (a.site_type, b.site_type) or not (a.site_type and b.site_type):
+        return NEUTRAL
+    return 1.0 if a.site_type == b.site_type else 0.2
+
+
+def _name_detail(name_a, name_b):
+    if name_a == name_b:
+        return _("same name “%(name)s”") % {"name": name_a}
+    return _("“%(a)s” ~ “%(b)s”") % {"a": name_a, "b": name_b}
+
+
+def _distance_detail(a, b, km):
+    if km is None:
+        missing = ", ".join(p.reference_code for p in (a, b) if not p.has_point)
+        return _("no coordinates for %(codes)s") % {"codes": missing}
+    return _("%(km)s km apart (precision %(a)s / %(b)s)") % {
         "km": f"{km:.2f}",
         "a": LocationPrecision(a.precision).label,
         "b": LocationPrecision(b.precision).label,
     }
-    return _part("distance", _("distance"), value, detail)
 
 
-def _area_part(a, b):
+def _area_detail(a, b):
     if not (a.area and b.area):
-        return _part("area", _("first-level area"), NEUTRAL, _("area not recorded for both"))
+        return _("area not recorded for both")
     if a.area == b.area:
-        return _part("area", _("first-level area"), 1.0, _("both in %(area)s") % {"area": a.area})
-    return _part("area", _("first-level area"), 0.0, _("%(a)s vs %(b)s") % {"a": a.area, "b": b.area})
+        return _("both in %(area)s") % {"area": a.area}
+    return _("%(a)s vs %(b)s") % {"a": a.area, "b": b.area}
 
 
-def _period_part(a, b):
-    if not (a.period_earliest and a.period_latest and b.period_earliest and b.period_latest):
-        return _part("period", _("period"), NEUTRAL, _("period not recorded for both"))
-    gap_days = max((b.period_earliest - a.period_latest).days, (a.period_earliest - b.period_latest).days)
-    if gap_days <= 0:
-        return _part("period", _("period"), 1.0, _("periods overlap"))
-    value = NEUTRAL * math.exp(-gap_days / 365)
-    return _part("period", _("period"), value, _("periods %(days)s days apart") % {"days": gap_days})
+def _period_detail(gap):
+    if gap is None:
+        return _("period not recorded for both")
+    if gap <= 0:
+        return _("periods overlap")
+    return _("periods %(days)s days apart") % {"days": gap}
 
 
-def _sources_part(shared):
-    if shared:
-        return _part("sources", _("shared sources"), 1.0, _("%(n)s source(s) in common") % {"n": shared})
-    # Duplicates usually come from different lists, so no shared source is no evidence against.
-    return _part("sources", _("shared sources"), NEUTRAL, _("no source in common"))
-
-
-def _type_part(a, b):
-    if SiteType.OTHER in (a.site_type, b.site_type) or not (a.site_type and b.site_type):
-        return _part("site_type", _("site type"), NEUTRAL, _("type not specific for both"))
+def _type_detail(a, b):
+    if _type_value(a, b) == NEUTRAL:
+        return _("type not specific for both")
     if a.site_type == b.site_type:
-        return _part("site_type", _("site type"), 1.0, _("both %(type)s") % {"type": SiteType(a.site_type).label})
-    detail = _("%(a)s vs %(b)s") % {"a": SiteType(a.site_type).label, "b": SiteType(b.site_type).label}
-    return _part("site_type", _("site type"), 0.2, detail)
+        return _("both %(type)s") % {"type": SiteType(a.site_type).label}
+    return _("%(a)s vs %(b)s") % {"a": SiteType(a.site_type).label, "b": SiteType(b.site_type).label}

@@ -52,7 +52,7 @@ _VOWELLIKE = {"w", "y"}
 
 # Coarser classes for blocking: consonants transliterators confuse fall together, so
 # Kasfa and Khasfa, Hadr and Hatra land in the same block and are at least compared.
-_COARSE = str.maketrans({"x": "k", "g": "k", "S": "s", "z": "s", "d": "t", "h": "", "w": "", "y": ""})
+_COARSE = str.maketrans({"x": "k", "g": "k", "S": "s", "z": "s", "d": "t", "w": "", "y": ""})
 
 # Close consonant classes; substituting one for another costs half an edit.
 _CLOSE = {frozenset(p) for p in ("kx", "kg", "gx", "sS", "sz", "td", "dz", "jg", "jS", "bf")}
@@ -64,7 +64,7 @@ _LATIN_ARTICLE = re.compile(r"\b(?:al|el|il|ul|a[tdrzsn]|a(?:sh|th|dh)|e[tdrzsn]
 GENERIC_WORDS = frozenset(
     """
     mass grave graves site sites burial ground common collective pit pits trench trenches well wells
-    sinkhole cemetery cemeteries village town near the of and in at by
+    sinkhole cemetery cemeteries village town near the of and in at by massacre execution killing
     fosa fosas comun comunes cementerio municipal de del la las los el y en paraje
     masovna grobnica grobnice groblje kod
     مقبرة مقابر جماعية جماعي موقع قرب قرية في
@@ -93,6 +93,8 @@ _DESCRIPTORS = {
         "valley": "valley wadi وادي barranco valle dolina",
         "stadium": "stadium malab ملعب estadio stadion",
         "mine": "mine mina rudnik منجم",
+        "station": "station railway mahatta محطة estacion",
+        "institute": "institute mahad معهد instituto",
     }.items()
     for word in words.split()
 }
@@ -154,6 +156,8 @@ def _skeleton(word: str) -> str:
             word = word[len(_ARABIC_ARTICLE):]
         classes = [_ARABIC.get(c, "") for c in word]
     else:
+        if len(word) > 3 and word[-1] == "h" and word[-2] in "aeiou":
+            word = word[:-1]  # -ah, -eh: ta marbuta, which the Arabic spelling shows as a vowel
         classes = list(_latin_classes(word))
     out = []
     for position, cls in enumerate(classes):
@@ -224,9 +228,11 @@ def form_similarity(a: NameForm, b: NameForm) -> float:
         by_word = 0.0
     similarity = max(whole, by_word)
     if a.numbers and b.numbers and not a.numbers & b.numbers:
-        similarity *= 0.4
-    if a.descriptors and b.descriptors and not a.descriptors & b.descriptors:
-        similarity *= 0.5  # the prison and the dam at Badush are two places
+        similarity *= 0.2  # Glogova 1 and Glogova 2 are two graves, however alike the rest
+    if a.descriptors != b.descriptors:
+        # The prison and the dam at Badush are two places; "Qayyarah" and "Qayyarah
+        # airbase" may or may not be.
+        similarity *= 0.5 if a.descriptors and b.descriptors and not a.descriptors & b.descriptors else 0.8
     return similarity
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pghistory.models
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import F, FloatField, Q
+from django.db.models import FloatField, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,11 +30,11 @@ from gravesdb.core.models import RecordedModel
 from gravesdb.sites.choices import LocationPrecision
 from gravesdb.sites.models import Site, SiteCitation, SiteStatusChange, VictimEstimate
 
-from .matching import Candidate, SiteProfile, candidate_pairs, score_pair
+from .matching import SOURCES_BONUS, Candidate, SiteProfile, candidate_pairs, score_pair
 from .models import DistinctSitesJudgement, ExactJSONEncoder, SiteMerge, SiteMergeMember
 
 # Pairs scoring at least this are proposed; chosen on the labelled set (docs/dedup.md).
-PROPOSAL_THRESHOLD = 0.70
+PROPOSAL_THRESHOLD = 0.75
 
 MERGE_PERMISSION = "sites.merge_site"
 
@@ -65,7 +65,9 @@ _PRECISION_ORDER = [
 _SENSITIVITY_ORDER = [Sensitivity.PUBLIC, Sensitivity.RESTRICTED, Sensitivity.CONFIDENTIAL]
 # Columns that record who touched a row and when, not what the record says.
 _PROVENANCE = {"updated_at", "updated_by", "version"}
-_IMMUTABLE = {"id", "reference_code", "created_at", "created_by", "status"}
+# Not restored by an undo: unchanged by a merge, or (``version``) moved on by the
+# database itself on every change, so an editor holding the merged state is refused.
+_NOT_RESTORED = {"id", "reference_code", "created_at", "created_by", "status", "version"}
 
 
 # --- Finding candidates ------------------------------------------------------------------
@@ -96,16 +98,17 @@ def find_duplicate_sites(*, sites=None, min_score: float = PROPOSAL_THRESHOLD) -
         scope = scope.filter(pk__in=sites.values("pk"))
     profiles = _profiles(scope)
     pairs = candidate_pairs(profiles)
-    sources = _sources_by_site({profiles[i].id for pair in pairs for i in pair})
+    # First without sources (a query per site would dominate), then again with the
+    # sources of the few pairs a shared source could still lift over the threshold.
+    near = [(i, j) for i, j in pairs if score_pair(profiles[i], profiles[j], 0, min_score - SOURCES_BONUS, explain=False)]
+    sources = _sources_by_site({profiles[i].id for pair in near for i in pair})
     judged = judged_distinct_pairs()
     none = frozenset()
     candidates = []
-    for i, j in pairs:
+    for i, j in near:
         a, b = profiles[i], profiles[j]
-        if frozenset((a.id, b.id)) in judged:
-            continue
-        candidate = score_pair(a, b, len(sources.get(a.id, none) & sources.get(b.id, none)))
-        if candidate.score >= min_score:
+        candidate = score_pair(a, b, len(sources.get(a.id, none) & sources.get(b.id, none)), min_score)
+        if candidate is not None and frozenset((a.id, b.id)) not in judged:
             candidates.append(candidate)
     candidates.sort(key=lambda c: (-c.score, str(c.site_a), str(c.site_b)))
     return DuplicateSearch(
@@ -375,7 +378,7 @@ def _move_rows(*, survivor: Site, losers: list[Site], actor, now):
                 continue
             update = {f"{name}_id": value for name, value in changed.items()}
             if recorded:
-                update.update(updated_at=now, updated_by=actor, version=F("version") + 1)
+                update.update(updated_at=now, updated_by=actor)
             model.objects.filter(pk=row.pk).update(**update)
             entry = {"model": label, "pk": str(row.pk), "fields": _str_values({n: old[n] for n in changed})}
             if recorded:
@@ -444,22 +447,20 @@ def merge_undo(*, merge: SiteMerge, reason: str, actor) -> SiteMerge:
             model = _model(entry["model"])
             row = model.objects.get(pk=entry["pk"])
             update = {f"{name}_id": value for name, value in entry["fields"].items()}
-            if "version" in entry:
-                untouched_since = _jsonable(row.updated_at) == stamped_at
-                if untouched_since:
+            if "updated_at" in entry:
+                if _jsonable(row.updated_at) == stamped_at:  # untouched since the merge
                     update.update(
                         updated_at=_field_value(model, "updated_at", entry["updated_at"]),
                         updated_by_id=entry["updated_by"],
-                        version=entry["version"],
                     )
                 else:
-                    update.update(updated_at=timezone.now(), updated_by=actor, version=F("version") + 1)
+                    update.update(updated_at=timezone.now(), updated_by=actor)
             model.objects.filter(pk=row.pk).update(**update)
         for site_id, state in merge.before["sites"].items():
             restore = {
                 name: _field_value(Site, name, value)
                 for name, value in state.items()
-                if name.removesuffix("_id") not in _IMMUTABLE
+                if name.removesuffix("_id") not in _NOT_RESTORED
             }
             Site.objects.filter(pk=site_id).update(**restore)
         merge.undone_at = timezone.now()

@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib import admin
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from gravesdb.core import roles
@@ -139,8 +141,9 @@ class SiteAdmin(VisibilityAdminMixin, RecordedAdmin):
     ordering = ["reference_code"]
     date_hierarchy = "first_reported_on"
     inlines = [VictimEstimateInline, SiteCitationInline, SiteStatusChangeInline, SiteRelationInline]
+    readonly_fields = ["merged_into_link"]
     fieldsets = [
-        (None, {"fields": ["reference_code", "name", "alternative_names", "sensitivity"]}),
+        (None, {"fields": ["reference_code", "merged_into_link", "name", "alternative_names", "sensitivity"]}),
         (_("Where"), {"fields": [("country", "first_level_area"), "second_level_area", "locality", ("latitude", "longitude"), "location_precision"]}),
         (_("What"), {"fields": ["status", "site_type", "deposition", "remains_state", "protection_status"]}),
         (_("When and by whom"), {"fields": ["period", ("period_earliest", "period_latest"), "alleged_perpetrator", "first_reported_on"]}),
@@ -210,6 +213,18 @@ class SiteAdmin(VisibilityAdminMixin, RecordedAdmin):
     @admin.display(description=_("latest exhumed"), ordering="latest_exhumed")
     def latest_exhumed(self, site):
         return "—" if site.latest_exhumed is None else f"{site.latest_exhumed:,}"
+
+    @admin.display(description=_("merged into"))
+    def merged_into_link(self, site):
+        """A merged-away site is a redirect: show where its record lives now (through later merges too)."""
+        if site.merged_into_id:
+            survivor = Site.objects.resolve_code(site.reference_code)
+            return format_html('<a href="{}">{}</a>', reverse("admin:sites_site_change", args=[survivor.pk]), survivor)
+        try:
+            candidates = reverse("admin:dedup_sitemerge_candidates")
+        except NoReverseMatch:  # the deduplication app is not installed
+            return "—"
+        return format_html('— <a href="{}?site={}">{}</a>', candidates, site.pk, _("look for duplicates"))
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
