@@ -7,6 +7,7 @@ Production is the default: ``DEBUG`` is off, ``SECRET_KEY`` must be given and
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -67,6 +68,9 @@ INSTALLED_APPS = [
     "pghistory.admin",
     "import_export",
     "django_filters",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -88,15 +92,40 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gravesdb.core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "gravesdb.core.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gravesdb.core.middleware.HistoryContextMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into a 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Failed logins are counted per account and address; the fifth failure locks that
+# pair out for an hour (django-axes), so passwords cannot be guessed at speed.
+AUTHENTICATION_BACKENDS = [
+    "gravesdb.core.auth.ThrottledLoginBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", 1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
+# Two-factor sign-in (TOTP) for the staff of these roles, and every superuser
+# whenever the list is not empty. Required of all roles in production; off under
+# DEBUG so the demo accounts sign in with a password alone.
+GRAVESDB_OTP_REQUIRED_ROLES = env_list(
+    "GRAVESDB_OTP_REQUIRED_ROLES",
+    "" if DEBUG else "Researcher,Auditor,Data manager,Witness protection officer",
+)
+OTP_TOTP_ISSUER = "gravesdb"
 
 ROOT_URLCONF = "gravesdb.urls"
 WSGI_APPLICATION = "gravesdb.wsgi.application"
@@ -170,6 +199,26 @@ STATICFILES_DIRS = [
 # organisation points at a server it trusts; empty means no base map (points still show).
 MAP_TILES_URL = os.environ.get("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILES_ATTRIBUTION = os.environ.get("MAP_TILES_ATTRIBUTION", "© OpenStreetMap contributors")
+
+# Content-Security-Policy sent with every response (gravesdb.core.middleware): scripts
+# only from this site, never inline; images also from the map's tile server.
+_tiles = urlsplit(MAP_TILES_URL) if MAP_TILES_URL else None
+_TILES_ORIGIN = f"{_tiles.scheme}://{_tiles.netloc.replace('{s}', '*')}" if _tiles and _tiles.netloc else ""
+GRAVESDB_CONTENT_SECURITY_POLICY = os.environ.get(
+    "GRAVESDB_CONTENT_SECURITY_POLICY",
+    "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self' 'unsafe-inline'",
+            f"img-src 'self' data: {_TILES_ORIGIN}".strip(),
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    ),
+)
 # Without sites.view_exact_location a point is snapped to a grid of this many degrees.
 SITE_LOCATION_GRID_DEGREES = float(os.environ.get("SITE_LOCATION_GRID_DEGREES", "0.1"))
 
@@ -255,7 +304,7 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31536000))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
 
 # Error reports from pages that handle witness identities show no local variables.

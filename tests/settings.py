@@ -22,3 +22,8 @@ DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
 DATABASES["default"]["OPTIONS"]["options"] = (  # noqa: F405
     DATABASES["default"]["OPTIONS"].get("options", "") + " -c gravesdb.allow_truncate=on"  # noqa: F405
 ).strip()
+
+# Two-factor sign-in is required of every role in production; the suite's fixtures
+# log in with force_login, so it is switched on only by the tests about it
+# (tests/security/test_web_accounts.py).
+GRAVESDB_OTP_REQUIRED_ROLES = []
