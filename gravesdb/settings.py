@@ -178,7 +178,16 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 # Uploaded evidence (archived source files) lives outside any web root and is served
 # only through views that check permission.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
-MEDIA_URL = "/media/"
+# Served only by gravesdb.core.attachments.serve_attachment, which checks permission.
+MEDIA_URL = "/attachments/"
+GRAVESDB_ATTACHMENT_MAX_BYTES = int(os.environ.get("GRAVESDB_ATTACHMENT_MAX_BYTES", 200 * 1024 * 1024))
+# Documents, images, audio and video a source or a recording comes as; never HTML or SVG.
+GRAVESDB_ATTACHMENT_EXTENSIONS = set(
+    env_list(
+        "GRAVESDB_ATTACHMENT_EXTENSIONS",
+        "pdf,txt,csv,odt,ods,docx,xlsx,jpg,jpeg,png,tif,tiff,webp,mp3,m4a,ogg,oga,opus,wav,flac,mp4,m4v,webm,mkv",
+    )
+)
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 

@@ -11,11 +11,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .attachments import validate_attachment
 from .models import EVIDENTIARY_MODELS, ConcurrentEdit, RecordedModel
 from .services import record_archive, record_restore
 
@@ -139,6 +141,12 @@ class RecordedAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return (*super().get_readonly_fields(request, obj), *PROVENANCE_FIELDS)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(db_field, models.FileField) and formfield is not None:
+            formfield.validators.append(validate_attachment)
+        return formfield
 
     def get_list_filter(self, request):
         return (*super().get_list_filter(request), ArchivedFilter)

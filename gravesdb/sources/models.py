@@ -136,7 +136,9 @@ class Source(RecordedModel):
 
     def save(self, *args, **kwargs):
         self.publication_date_earliest = edtf.bounds(self.publication_date)[0]
-        if self.archived_file and not self.file_sha256:
+        # A newly uploaded file (not yet committed to storage) is hashed even when it
+        # replaces an earlier one, so the recorded hash is always that of the file kept.
+        if self.archived_file and (not self.file_sha256 or not self.archived_file._committed):
             self.file_sha256, self.file_size = _digest(self.archived_file)
         elif not self.archived_file:
             self.file_sha256, self.file_size = "", None
