@@ -225,7 +225,98 @@ def admin_probes() -> list[Probe]:
     return probes
 
 
-PROBES = admin_probes()
+# ---- the workspace pages ------------------------------------------------------------------------
+
+
+def workspace_probes() -> list[Probe]:
+    site_list = lambda records: reverse("workspace:site_list")  # noqa: E731
+    dossier = lambda records: reverse("workspace:site_dossier", args=[records["sites.site"].reference_code])  # noqa: E731
+    return [
+        Probe("workspace", "view", "sites", "site list", _contains(site_list, lambda records: records["sites.site"].name)),
+        Probe(
+            "workspace",
+            "see confidential sites",
+            "",
+            "site list",
+            _contains(site_list, lambda records: records["confidential_site"].name),
+        ),
+        Probe("workspace", "see exact locations", "", "site dossier", _contains(dossier, lambda records: EXACT_LATITUDE)),
+    ]
+
+
+# ---- the API ---------------------------------------------------------------------------------------
+
+API_ENDPOINTS = {
+    "sites": "sites.site",
+    "estimates": "sites.victimestimate",
+    "organizations": "sources.organization",
+    "sources": "sources.source",
+    "citations": "sources.citation",
+    "witnesses": "testimony.witness",
+    "testimonies": "testimony.testimony",
+    "witness-identities": "testimony.witnessidentity",
+}
+# Refusals: not logged in, not allowed, or not there for this reader.
+REFUSED = {401, 403, 404, 405}
+
+
+def _api_answers(method, url_of, data=None):
+    def check(client, records):
+        response = getattr(client, method)(url_of(records), data or {}, content_type="application/json")
+        return response.status_code not in REFUSED
+
+    return check
+
+
+def api_probes() -> list[Probe]:
+    probes = []
+    for endpoint, label in API_ENDPOINTS.items():
+        group = _group_of(label)
+        collection = lambda records, e=endpoint: f"/api/{e}/"  # noqa: E731
+        item = lambda records, e=endpoint, m=label: f"/api/{e}/{records[m].pk}/"  # noqa: E731
+        probes += [
+            Probe("api", "view", group, endpoint, _api_answers("get", collection)),
+            # An empty body passes the permission check and fails validation: 400 means allowed.
+            Probe("api", "add", group, endpoint, _api_answers("post", collection)),
+            Probe("api", "change", group, endpoint, _api_answers("patch", item)),
+        ]
+    probes += [
+        Probe(
+            "api",
+            "see confidential sites",
+            "",
+            "sites",
+            _contains(lambda records: "/api/sites/", lambda records: records["confidential_site"].name),
+        ),
+        Probe(
+            "api",
+            "see exact locations",
+            "",
+            "site",
+            _contains(lambda records: f"/api/sites/{records['sites.site'].pk}/", lambda records: EXACT_LATITUDE),
+        ),
+        Probe(
+            "api",
+            "see confidential testimonies",
+            "",
+            "testimony",
+            _contains(
+                lambda records: f"/api/testimonies/{records['confidential_testimony'].pk}/",
+                lambda records: CONFIDENTIAL_SUMMARY,
+            ),
+        ),
+        Probe(
+            "api",
+            "see witness identities",
+            "",
+            "identities",
+            _contains(lambda records: "/api/witness-identities/", lambda records: WITNESS_NAME),
+        ),
+    ]
+    return probes
+
+
+PROBES = admin_probes() + workspace_probes() + api_probes()
 
 
 def _client_for_role(client, role):
