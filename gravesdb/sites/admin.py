@@ -38,7 +38,10 @@ class OrganizationFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         from gravesdb.sources.models import Organization
 
-        return [(str(pk), name) for pk, name in Organization.objects.filter(estimates__isnull=False).distinct().values_list("pk", "name")]
+        # Only organisations behind figures the user may see: a name in this list is a disclosure too.
+        figures = VictimEstimate.objects.visible_to(request.user).values("pk")
+        organizations = Organization.objects.filter(estimates__in=figures).distinct()
+        return [(str(pk), name) for pk, name in organizations.values_list("pk", "name")]
 
     def queryset(self, request, queryset):
         if self.value():

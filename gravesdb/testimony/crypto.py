@@ -152,8 +152,8 @@ def decrypt(token: str, *, context: str) -> str:
 def normalise_name(name: str) -> str:
     """The form names are compared in: case, accents, Arabic vowel marks and spacing ignored.
 
-    "Maḥmūd  al-Jubūrī", "mahmud al-jubori" differ in more than marks and stay
-    different; "Maḥmūd" and "Mahmud", "مَحْمُود" and "محمود" become one.
+    "Maḥmūd  Khalīl" and "mahmud khalil" become one, as do "مَحْمُود" and "محمود";
+    "Mahmoud" stays another spelling, since a transliteration is not a typo.
     """
     decomposed = unicodedata.normalize("NFKD", name)
     unmarked = "".join(ch for ch in decomposed if not unicodedata.combining(ch) and ch != "\u0640")  # tatweel

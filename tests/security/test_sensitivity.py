@@ -152,3 +152,12 @@ def _anonymous():
     from django.contrib.auth.models import AnonymousUser
 
     return AnonymousUser()
+
+
+def test_the_organisation_filter_names_no_one_known_only_from_confidential_figures(
+    client_for, researcher, auditor, confidential_site
+):
+    secret_reporter = confidential_site.estimates.get().producing_organization
+    VictimEstimateFactory(site=SiteFactory(sensitivity="public"))
+    assert secret_reporter.name not in _page(client_for(researcher), reverse("admin:sites_site_changelist"))
+    assert secret_reporter.name in _page(client_for(auditor), reverse("admin:sites_site_changelist"))
