@@ -12,7 +12,7 @@ from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
 from gravesdb.core import edtf
-from gravesdb.core.choices import Sensitivity
+from gravesdb.core.choices import Sensitivity, choice_checks
 from gravesdb.core.models import RecordedModel
 from gravesdb.sources.models import Citation, Organization, validate_country_code
 
@@ -174,10 +174,15 @@ class Site(RecordedModel):
             models.CheckConstraint(condition=~Q(name=""), name="site_name_not_blank"),
             models.CheckConstraint(condition=~Q(reference_code=""), name="site_reference_code_assigned"),
             models.CheckConstraint(condition=~Q(merged_into=F("pk")), name="site_not_merged_into_itself"),
-            models.CheckConstraint(condition=Q(status__in=SiteStatus.values), name="site_status_valid"),
-            models.CheckConstraint(condition=Q(sensitivity__in=Sensitivity.values), name="site_sensitivity_valid"),
-            models.CheckConstraint(
-                condition=Q(location_precision__in=LocationPrecision.values), name="site_location_precision_valid"
+            *choice_checks(
+                "site",
+                status=SiteStatus,
+                sensitivity=Sensitivity,
+                location_precision=LocationPrecision,
+                site_type=SiteType,
+                deposition=Deposition,
+                remains_state=RemainsState,
+                protection_status=ProtectionStatus,
             ),
         ]
         triggers = [
@@ -239,6 +244,11 @@ class Site(RecordedModel):
         if (self.latitude is None) != (self.longitude is None):
             raise ValidationError(_("Give both latitude and longitude, or neither."))
 
+    def validate_constraints(self, exclude=None):
+        if not self.reference_code:  # assigned by save(); not the user's to give
+            exclude = {*(exclude or ()), "reference_code"}
+        super().validate_constraints(exclude=exclude)
+
     def save(self, *args, **kwargs):
         self.period_earliest, self.period_latest = edtf.bounds(self.period)
         if not self.reference_code:
@@ -298,8 +308,14 @@ class SiteStatusChange(RecordedModel):
                 condition=Q(from_status="")
                 | Q(*[Q(from_status=src, to_status=dst) for src, dst in sorted(ALLOWED_TRANSITIONS)], _connector=Q.OR),
                 name="site_status_change_allowed_by_life_cycle",
+                violation_error_message=_("The life cycle does not allow this step."),
             ),
-            models.CheckConstraint(condition=~Q(reason=""), name="site_status_change_reason_given"),
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="site_status_change_reason_given",
+                violation_error_message=_("Say why the status changed."),
+            ),
+            *choice_checks("site_status_change", to_status=SiteStatus, from_status=(SiteStatus, True)),
         ]
         triggers = [
             pgtrigger.Trigger(
@@ -363,7 +379,12 @@ class SiteRelation(RecordedModel):
         verbose_name = _("site relation")
         verbose_name_plural = _("site relations")
         constraints = [
-            models.CheckConstraint(condition=~Q(from_site=F("to_site")), name="site_relation_not_to_itself"),
+            models.CheckConstraint(
+                condition=~Q(from_site=F("to_site")),
+                name="site_relation_not_to_itself",
+                violation_error_message=_("A site cannot be related to itself."),
+            ),
+            *choice_checks("site_relation", kind=SiteRelationKind),
             models.UniqueConstraint(fields=["from_site", "kind", "to_site"], name="site_relation_unique"),
         ]
 
@@ -435,7 +456,7 @@ class VictimEstimate(RecordedModel):
                 condition=Q(low__isnull=True) | Q(high__isnull=True) | Q(low__lte=F("high")),
                 name="estimate_low_le_high",
             ),
-            models.CheckConstraint(condition=Q(count_type__in=CountType.values), name="estimate_count_type_valid"),
+            *choice_checks("estimate", count_type=CountType),
             models.CheckConstraint(condition=_edtf_bounds_are_ordered("as_of"), name="estimate_as_of_ordered"),
         ]
 

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gravesdb.core import edtf
+from gravesdb.core.choices import choice_checks
 from gravesdb.core.models import RecordedModel
 
 from .choices import (
@@ -63,6 +64,7 @@ class Organization(RecordedModel):
                 name="organization_country_iso_alpha2",
             ),
             models.CheckConstraint(condition=~models.Q(name=""), name="organization_name_not_blank"),
+            *choice_checks("organization", kind=OrganizationKind),
         ]
 
     def __str__(self):
@@ -122,9 +124,7 @@ class Source(RecordedModel):
         verbose_name_plural = _("sources")
         constraints = [
             models.CheckConstraint(condition=~models.Q(title=""), name="source_title_not_blank"),
-            models.CheckConstraint(
-                condition=models.Q(reliability__in=SourceReliability.values), name="source_reliability_valid"
-            ),
+            *choice_checks("source", reliability=SourceReliability, kind=SourceKind),
             models.CheckConstraint(
                 condition=models.Q(file_sha256="") | models.Q(file_sha256__regex=r"^[0-9a-f]{64}$"),
                 name="source_file_sha256_hex",

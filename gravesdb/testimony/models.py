@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from gravesdb.core import edtf
-from gravesdb.core.choices import Sensitivity
+from gravesdb.core.choices import Sensitivity, choice_checks
 from gravesdb.core.models import RecordedModel
 from gravesdb.sites.models import Site
 from gravesdb.sources.models import Citation, Organization
@@ -75,6 +75,7 @@ class Witness(RecordedModel):
         constraints = [
             models.CheckConstraint(condition=Q(age__isnull=True) | Q(age__lte=130), name="witness_age_plausible"),
             models.CheckConstraint(condition=~Q(pseudonym=""), name="witness_pseudonym_assigned"),
+            *choice_checks("witness", sex=Sex, role=WitnessRole, risk_level=RiskLevel),
         ]
         triggers = [
             pgtrigger.Trigger(
@@ -97,6 +98,11 @@ class Witness(RecordedModel):
 
     def __str__(self):
         return self.pseudonym or _("new witness")
+
+    def validate_constraints(self, exclude=None):
+        if not self.pseudonym:  # assigned by save(); not the user's to give
+            exclude = {*(exclude or ()), "pseudonym"}
+        super().validate_constraints(exclude=exclude)
 
     def save(self, *args, **kwargs):
         if not self.pseudonym:
@@ -221,8 +227,9 @@ class Consent(RecordedModel):
             models.CheckConstraint(
                 condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=F("given_on")),
                 name="consent_withdrawn_after_given",
+                violation_error_message=_("Consent cannot be withdrawn before it was given."),
             ),
-            models.CheckConstraint(condition=Q(scope__in=ConsentScope.values), name="consent_scope_valid"),
+            *choice_checks("consent", scope=ConsentScope, method=ConsentMethod),
         ]
         triggers = [
             # A withdrawal is final: if the witness consents again, that is a new consent,
@@ -355,7 +362,7 @@ class Testimony(RecordedModel):
         constraints = [
             models.CheckConstraint(condition=~Q(summary=""), name="testimony_summary_not_blank"),
             models.CheckConstraint(condition=Q(is_shareable=False) | Q(consent__isnull=False), name="testimony_shareable_needs_consent"),
-            models.CheckConstraint(condition=Q(sensitivity__in=Sensitivity.values), name="testimony_sensitivity_valid"),
+            *choice_checks("testimony", sensitivity=Sensitivity),
         ]
         triggers = [
             # The consent must be the witness's own, and a shareable testimony needs one in

@@ -12,19 +12,6 @@ from tests.factories import FACTORY_FOR_MODEL
 
 DOMAIN_APPS = ("sources", "sites", "testimony")
 
-WITHOUT_CHECK = {
-    "sources.Organization.kind",
-    "sources.Source.kind",
-    "sites.Site.site_type",
-    "sites.Site.deposition",
-    "sites.Site.remains_state",
-    "sites.Site.protection_status",
-    "sites.SiteRelation.kind",
-    "testimony.Witness.sex",
-    "testimony.Witness.role",
-    "testimony.Witness.risk_level",
-    "testimony.Consent.method",
-}
 
 
 def _text_choice_fields():
@@ -33,12 +20,7 @@ def _text_choice_fields():
             continue
         for field in model._meta.concrete_fields:
             if field.choices and field.get_internal_type() == "CharField":
-                label = f"{model._meta.label}.{field.name}"
-                marks = []
-                if label in WITHOUT_CHECK:
-                    marks = [pytest.mark.xfail(strict=True, raises=pytest.fail.Exception,
-                                               reason="Database gap: no check constraint lists this field's choices.")]
-                yield pytest.param(model, field.name, id=label, marks=marks)
+                yield pytest.param(model, field.name, id=f"{model._meta.label}.{field.name}")
 
 
 @pytest.mark.django_db

@@ -195,12 +195,6 @@ class TestSiteValidation:
         assert "latitude" in errors
 
 
-    @pytest.mark.xfail(
-        strict=True,
-        raises=ValidationError,
-        reason="Model bug: the reference code is assigned in save(), so full_clean() of a new site fails "
-        "on site_reference_code_assigned (the admin escapes only because the field is not editable).",
-    )
     def test_a_new_site_passes_model_validation(self):
         SiteFactory.build().full_clean()
 
@@ -214,12 +208,6 @@ class TestSiteValidation:
         with pytest.raises(ValidationError):
             obj.full_clean(exclude=["reference_code", "site", "citation", "producing_organization"])
 
-    @pytest.mark.xfail(
-        strict=True,
-        raises=AssertionError,
-        reason="Model bug: site_status_change_allowed_by_life_cycle and site_relation_not_to_itself have no "
-        "violation_error_message, so a form shows 'Constraint “…” is violated.'",
-    )
     @pytest.mark.parametrize("case", ["forbidden step", "relation to itself"])
     def test_life_cycle_and_relation_errors_read_as_sentences(self, case):
         site = SiteFactory()

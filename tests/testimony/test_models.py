@@ -187,12 +187,6 @@ class TestTestimonyValidation:
             testimony.full_clean()
         assert "This consent was given by another witness." in str(error.value.message_dict["consent"])
 
-    @pytest.mark.xfail(
-        strict=True,
-        raises=AssertionError,
-        reason="Model bug: consent_withdrawn_after_given has no violation_error_message, so the form "
-        "shows 'Constraint “consent_withdrawn_after_given” is violated.'",
-    )
     def test_consent_withdrawn_before_given_is_explained(self):
         consent = ConsentFactory.build(given_on=datetime.date(2017, 2, 20), withdrawn_on=datetime.date(2017, 1, 1))
         consent.witness.save()
@@ -200,12 +194,6 @@ class TestTestimonyValidation:
             consent.full_clean()
         assert "consent_withdrawn_after_given" not in str(error.value)
 
-    @pytest.mark.xfail(
-        strict=True,
-        raises=ValidationError,
-        reason="Model bug: the pseudonym is assigned in save(), so full_clean() of a new witness fails "
-        "on witness_pseudonym_assigned (the admin escapes only because the field is not editable).",
-    )
     def test_a_new_witness_passes_model_validation(self):
         WitnessFactory.build().full_clean()
 
