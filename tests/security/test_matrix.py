@@ -1,8 +1,8 @@
 """The permission matrix of docs/security.md, walked cell by cell over HTTP on every surface.
 
 The matrix is data (``gravesdb.core.roles``); each surface contributes probes that
-ask, over HTTP as the role's member would, "may I do this to that group of
-records?". A probe answers True (allowed), False (refused: 403, a redirect to the
+ask, over HTTP as the role's member would (or through a management command run
+as that member's account), "may I do this to that group of records?". A probe answers True (allowed), False (refused: 403, a redirect to the
 login page, a read-only page, a missing button) and the test compares every
 answer with the matrix. A surface is added to the walk by adding its probes to
 ``PROBES``.
@@ -11,12 +11,15 @@ answer with the matrix. A surface is added to the walk by adding its probes to
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.admin import site as admin_site
 from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 
 from gravesdb.core import roles
@@ -316,14 +319,56 @@ def api_probes() -> list[Probe]:
     return probes
 
 
-PROBES = admin_probes() + workspace_probes() + api_probes()
+# ---- management commands ---------------------------------------------------------------------------
+# Commands act as the account named by --user; an anonymous visitor has none to name.
+
+
+def _site_report(client, records):
+    """The site report as ``export_site_report --user`` writes it for the client's user, or None if refused."""
+    user = client.matrix_user
+    if user is None:
+        return None
+    path = Path(settings.MEDIA_ROOT) / f"matrix-{user.username}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        call_command("export_site_report", user=user.username, output=str(path), stdout=StringIO(), stderr=StringIO())
+    except CommandError:
+        return None
+    return path.read_text(encoding="utf-8")
+
+
+def _report_contains(text):
+    def check(client, records):
+        report = _site_report(client, records)
+        return report is not None and text(records) in report
+
+    return check
+
+
+def command_probes() -> list[Probe]:
+    return [
+        Probe("command", "export", "sites", "export_site_report", lambda c, r: _site_report(c, r) is not None),
+        Probe(
+            "command",
+            "see confidential sites",
+            "",
+            "export_site_report",
+            _report_contains(lambda records: records["confidential_site"].reference_code),
+        ),
+        Probe("command", "see exact locations", "", "export_site_report", _report_contains(lambda records: EXACT_LATITUDE)),
+    ]
+
+
+PROBES = admin_probes() + workspace_probes() + api_probes() + command_probes()
 
 
 def _client_for_role(client, role):
+    client.matrix_user = None
     if role != roles.ANONYMOUS:
         user = UserFactory(username=role.lower().replace(" ", "_"), is_staff=True)
         user.groups.add(Group.objects.get(name=role))
         client.force_login(user)
+        client.matrix_user = user
     return client
 
 
