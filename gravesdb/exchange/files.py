@@ -222,10 +222,22 @@ def _read_xlsx(data: bytes) -> Table:
     except FileRefused:
         raise
     except Exception as error:  # openpyxl and defusedxml raise many unrelated types
-        raise FileRefused(
-            _("The workbook cannot be read (%(error)s).") % {"error": type(error).__name__}
-        ) from None
+        cause = _root_cause(error)
+        if type(cause).__module__.startswith("defusedxml"):
+            raise FileRefused(
+                _("The workbook declares XML entities (an “XML bomb”: %(error)s); it is refused.")
+                % {"error": type(cause).__name__}
+            ) from None
+        raise FileRefused(_("The workbook cannot be read (%(error)s).") % {"error": type(cause).__name__}) from None
     return _table(headers, rows, numbers, "xlsx")
+
+
+def _root_cause(error: BaseException) -> BaseException:
+    seen = set()
+    while (error.__cause__ or error.__context__) is not None and id(error) not in seen:
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return error
 
 
 def _cell_text(value) -> str:

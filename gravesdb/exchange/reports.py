@@ -67,7 +67,7 @@ _ORGANIZATIONS = """
 class ReportRequest:
     user: object
     estimates: bool = False
-    as_of: datetime.date | None = None
+    as_of: datetime.date | datetime.datetime | None = None  # a day: as it stood at the end of it
     filters: dict = field(default_factory=dict)  # field lookups on Site, e.g. {"country": "IQ"}
     include_archived: bool = False
     site_ids: list | None = None  # an admin selection: exactly these sites
@@ -143,7 +143,10 @@ def estimates_report_queryset(request: ReportRequest):
 
 def history_snapshot(as_of: datetime.date) -> tuple[str, list]:
     """``WITH`` clauses shadowing each report table with its rows as they stood at the end of ``as_of``."""
-    end = datetime.datetime.combine(as_of + datetime.timedelta(days=1), datetime.time.min, tzinfo=timezone.get_current_timezone())
+    if isinstance(as_of, datetime.datetime):
+        end = as_of  # a moment (tests, and callers replaying one transaction)
+    else:
+        end = datetime.datetime.combine(as_of + datetime.timedelta(days=1), datetime.time.min, tzinfo=timezone.get_current_timezone())
     clauses, params = [], []
     for model in HISTORY_TRACKED:
         event = apps.get_model(model._meta.app_label, f"{model.__name__}Event")
@@ -284,12 +287,13 @@ def _write_manifest(path: Path, *, rows, exported_at, user, kind, as_of, filters
             digest.update(chunk)
     sha = digest.hexdigest()
     username = user.get_username() if user is not None else _("(nobody)")
-    state = (
-        _("as the database stood at the end of %(day)s (%(tz)s), rebuilt from the history")
-        % {"day": as_of.isoformat(), "tz": timezone.get_current_timezone_name()}
-        if as_of
-        else _("current records")
-    )
+    if isinstance(as_of, datetime.datetime):
+        state = _("as the database stood at %(moment)s, rebuilt from the history") % {"moment": as_of.isoformat()}
+    elif as_of:
+        state = _("as the database stood at the end of %(day)s (%(tz)s), rebuilt from the history") % {
+            "day": as_of.isoformat(), "tz": timezone.get_current_timezone_name()}
+    else:
+        state = _("current records")
     lines = [
         f"{sha}  {path.name}",
         f"# gravesdb {kind}",

@@ -128,6 +128,7 @@ class RecordResource(resources.ModelResource):
     # Fields the export leaves blank unless the user holds the permission.
     restricted: dict[str, str] = {}
     progress = None  # called with the number of rows done, every 500 rows
+    file_rows: list[int] | None = None  # the file's row number for each dataset row, for messages
 
     id = Field(attribute="id", column_name="id", widget=UUIDWidget())
 
@@ -204,8 +205,9 @@ class RecordResource(resources.ModelResource):
         for name, value in keys:
             earlier = self._seen.setdefault((name, value), row_number)
             if earlier != row_number and name not in errors:
+                shown = self.file_rows[earlier - 1] if self.file_rows else earlier
                 errors[name] = ValidationError(
-                    _("This row repeats the record of row %(row)s (same %(field)s).") % {"row": earlier, "field": name}
+                    _("This row repeats the record of row %(row)s (same %(field)s).") % {"row": shown, "field": name}
                 )
                 return
 
@@ -231,8 +233,7 @@ class RecordResource(resources.ModelResource):
         if instance._state.adding:
             self._pending_create_rows.append(kwargs.get("row_number"))
         else:
-            instance.updated_at = timezone.now()
-            instance.version += 1
+            instance.updated_at = timezone.now()  # bulk_update skips auto_now; the database bumps version
             self._pending_update_rows.append(kwargs.get("row_number"))
 
     def get_bulk_update_fields(self):
@@ -240,7 +241,7 @@ class RecordResource(resources.ModelResource):
         names -= set(self.immutable) | {"reference_code", "status", "pseudonym"}
         for earliest, latest in self.edtf_bounds.values():
             names |= {earliest} | ({latest} if latest else set())
-        return sorted(names | {"updated_at", "updated_by", "version"})
+        return sorted(names | {"updated_at", "updated_by"})
 
     def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         self._write_batch(self.create_instances, self._pending_create_rows, self._create)

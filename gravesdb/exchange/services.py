@@ -176,6 +176,7 @@ class _Run:
         if not planned.rows:
             return None
         dataset = tablib.Dataset(*planned.rows, headers=planned.headers)
+        resource.file_rows = planned.row_numbers
         if self.progress:
             resource.progress = lambda done: self.progress(min(done, self.total), self.total)
         result = resource.import_data(

@@ -72,6 +72,11 @@ class WholeNumberWidget(widgets.Widget):
             return None
         if re.fullmatch(r"\d+(\.0+)?", text):
             return int(Decimal(text))
+        if re.fullmatch(r"\d{1,3}([,. ]\d{3})+", text):
+            raise ValueError(
+                _("“%(value)s” has a thousands separator; write the count as digits only (%(digits)s).")
+                % {"value": text, "digits": re.sub(r"\D", "", text)}
+            )
         if re.fullmatch(r"-\d+(\.0+)?", text):
             raise ValueError(_("“%(value)s” is negative; counts and ages cannot be.") % {"value": text})
         raise ValueError(_("“%(value)s” is not a whole number.") % {"value": text})

@@ -1,0 +1,190 @@
+"""Importing lists: idempotent, matched by UUID then natural key, attributed, honestly counted."""
+
+import io
+
+import openpyxl
+import pghistory.models
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from gravesdb.exchange.models import ColumnMapping, MappingTarget
+from gravesdb.exchange.saved_mappings import column_mapping_save
+from gravesdb.exchange.services import records_import
+from gravesdb.sites.models import Site, SiteStatusChange, VictimEstimate
+from gravesdb.sources.models import Organization
+
+from .conftest import ORGANIZATION
+
+SITES = (
+    "reference_code,name,alternative_names,country,first_level_area,latitude,longitude,site_type,status\n"
+    "IQ-NI-0042,Khasfa sinkhole,al-Khasfa; الخسفة,IQ,IQ-NI,36.188000,43.139000,sinkhole,reported\n"
+    ",Badush prison grave,سجن بادوش,IQ,IQ-NI,36.396000,42.948000,trench,verified\n"
+)
+
+
+def run(actor, text, model="sites", **kwargs):
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return records_import(model=model, data=data, file_name=kwargs.pop("file_name", f"{model}.csv"), actor=actor, **kwargs)
+
+
+def test_new_and_updated_rows_are_counted(world, data_manager):
+    first = run(data_manager, SITES)
+    assert first.ok, first.errors
+    assert first.counts == {"new": 1, "updated": 1, "unchanged": 0, "refused": 0}
+    badush = Site.objects.get(name="Badush prison grave")
+    assert badush.reference_code.startswith("IQ-NI-")
+    assert badush.alternative_names == ["سجن بادوش"]
+
+
+def test_rows_are_matched_by_uuid_before_reference_code(world, data_manager, fingerprint):
+    text = f"id,name,country\n{world['khasfa'].pk},Khasfa sinkhole (al-Khasfa),IQ\n"
+    outcome = run(data_manager, text)
+    assert outcome.counts["updated"] == 1
+    world["khasfa"].refresh_from_db()
+    assert world["khasfa"].name == "Khasfa sinkhole (al-Khasfa)"
+    before = fingerprint()
+    again = run(data_manager, text)
+    assert again.counts == {"new": 0, "updated": 0, "unchanged": 1, "refused": 0}
+    assert fingerprint() == before
+
+
+def test_a_new_site_gets_its_status_recorded_as_a_first_step(world, data_manager):
+    run(data_manager, SITES)
+    badush = Site.objects.get(name="Badush prison grave")
+    assert badush.status == "verified"
+    step = SiteStatusChange.objects.get(site=badush)
+    assert (step.from_status, step.to_status) == ("", "verified")
+
+
+def test_a_status_change_in_a_file_becomes_a_recorded_step(world, data_manager):
+    outcome = run(data_manager, "reference_code,name,country,status\nIQ-NI-0042,Khasfa sinkhole,IQ,verified\n")
+    assert outcome.ok, outcome.errors
+    world["khasfa"].refresh_from_db()
+    assert world["khasfa"].status == "verified"
+    assert SiteStatusChange.objects.filter(site=world["khasfa"], from_status="reported", to_status="verified").exists()
+
+
+def test_history_names_the_importing_user_and_the_file(world, data_manager):
+    outcome = run(data_manager, SITES, file_name="partner-list.csv")
+    badush = Site.objects.get(name="Badush prison grave")
+    event = pghistory.models.Events.objects.tracks(badush).order_by("pgh_created_at").first()
+    assert event.pgh_context["username"] == data_manager.username
+    assert event.pgh_context["reason"] == f"Imported from partner-list.csv (SHA-256 {outcome.sha256})"
+
+
+def test_one_bad_row_rejects_the_whole_file(world, data_manager, fingerprint):
+    before = fingerprint()
+    outcome = run(data_manager, SITES + "Grave with no country,,,,,,,,\n")
+    assert not outcome.ok
+    assert outcome.counts["refused"] == 1 and outcome.counts["new"] == 1
+    assert fingerprint() == before
+
+
+def test_dry_run_counts_without_saving(world, data_manager, fingerprint):
+    before = fingerprint()
+    outcome = run(data_manager, SITES, dry_run=True)
+    assert outcome.ok and outcome.counts["new"] == 1
+    assert "Dry run" in outcome.summary()
+    assert fingerprint() == before
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1256"])
+def test_arabic_names_survive_each_encoding(world, data_manager, encoding):
+    text = "name;country;alternative_names\nمقبرة بادوش;IQ;سجن بادوش\n"
+    outcome = run(data_manager, text.encode(encoding))
+    assert outcome.ok, outcome.errors
+    assert outcome.encoding == encoding and outcome.delimiter == ";"
+    assert Site.objects.filter(name="مقبرة بادوش", alternative_names=["سجن بادوش"]).exists()
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1"])
+def test_spanish_names_survive_windows_and_latin_encodings(world, data_manager, encoding):
+    text = "Name\tCountry\tFirst level area\tLocality\nFosa de Víznar\tES\tES-AN\tVíznar\n\n\n"
+    outcome = run(data_manager, text.encode(encoding), encoding=encoding)
+    assert outcome.ok, outcome.errors
+    assert outcome.delimiter == "\t"
+    assert Site.objects.filter(name="Fosa de Víznar", locality="Víznar").exists()
+
+
+def test_headers_match_whatever_their_case_and_spacing(world, data_manager):
+    outcome = run(data_manager, " NAME ,Country, First_Level  Area\nGrave near Badush,IQ,IQ-NI\n")
+    assert outcome.ok, outcome.errors
+    assert Site.objects.filter(name="Grave near Badush", first_level_area="IQ-NI").exists()
+
+
+def test_xlsx_and_json_import_like_csv(world, data_manager):
+    book = openpyxl.Workbook()
+    book.active.append(["name", "country", "latitude", "longitude"])
+    book.active.append(["Kocho village grave", "IQ", 36.216, 41.783])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert run(data_manager, buffer.getvalue(), file_name="sites.xlsx").ok
+    assert str(Site.objects.get(name="Kocho village grave").latitude) == "36.216000"
+    assert run(data_manager, '[{"name": "Sinjar grave", "country": "IQ"}]', file_name="sites.json").ok
+    assert Site.objects.filter(name="Sinjar grave").exists()
+
+
+def test_estimates_import_with_natural_keys_keeps_blanks_unknown_and_zeros_zero(world, data_manager):
+    text = (
+        "site,count_type,low,best,high,as_of,producing_organization,citation\n"
+        f"IQ-NI-0042,exhumed,,0,,2017-03,{ORGANIZATION},{world['citation'].pk}\n"
+        f"IQ-NI-0042,estimated,3000,,5000,2017-02,,{world['citation'].pk}\n"
+    )
+    outcome = run(data_manager, text, model="estimates")
+    assert outcome.ok, outcome.errors
+    exhumed = VictimEstimate.objects.get(site=world["khasfa"], count_type="exhumed")
+    assert (exhumed.low, exhumed.best, exhumed.high) == (None, 0, None)
+    assert exhumed.producing_organization == world["organization"]
+
+
+def test_organisations_match_by_name(world, data_manager):
+    outcome = run(data_manager, f"name,kind,country\n{ORGANIZATION},ngo,IQ\n", model="organizations")
+    assert outcome.ok
+    assert Organization.objects.filter(name=ORGANIZATION).count() == 1
+
+
+def test_a_saved_mapping_reads_a_partners_own_headers(world, data_manager):
+    text = "Nombre de la fosa,País,Tipo\nFosa de Víznar,ES,trench\n"
+    assert not run(data_manager, text).ok
+    mapping = column_mapping_save(
+        organization=world["organization"],
+        target=MappingTarget.SITES,
+        name="NDC site list",
+        text="columns:\n  name: Nombre de la fosa\n  country: País\n  site_type: Tipo\n",
+        actor=data_manager,
+    )
+    outcome = run(data_manager, text, mapping=ColumnMapping.objects.get(pk=mapping.pk).spec)
+    assert outcome.ok, outcome.errors
+    assert Site.objects.filter(name="Fosa de Víznar", site_type="trench").exists()
+
+
+def test_the_command_saves_and_reuses_an_organisations_mapping(world, data_manager, tmp_path, capsys):
+    data = tmp_path / "ndc.csv"
+    data.write_text("Nombre,País\nFosa de Víznar,ES\n", encoding="utf-8")
+    mapping = tmp_path / "ndc.yaml"
+    mapping.write_text("# NDC's site list\ncolumns:\n  name: Nombre\n  country: País\n", encoding="utf-8")
+    call_command("import_records", "sites", str(data), "--mapping", str(mapping), "--organization", ORGANIZATION,
+                 "--save-mapping", "NDC sites", "--user", data_manager.username)
+    assert "1 new" in capsys.readouterr().out
+    saved = ColumnMapping.objects.get(organization=world["organization"], name="NDC sites")
+    assert saved.text.startswith("# NDC's site list")
+    data.write_text("Nombre,País\nFosa de Alfacar,ES\n", encoding="utf-8")
+    call_command("import_records", "sites", str(data), "--organization", ORGANIZATION, "--user", data_manager.username)
+    assert Site.objects.filter(name="Fosa de Alfacar").exists()
+
+
+def test_the_command_refuses_a_user_without_import_permission(world, auditor, tmp_path):
+    data = tmp_path / "sites.csv"
+    data.write_text(SITES, encoding="utf-8")
+    with pytest.raises(CommandError, match="may not import"):
+        call_command("import_records", "sites", str(data), "--user", auditor.username)
+
+
+def test_the_command_fails_loudly_and_saves_nothing_on_a_bad_file(world, data_manager, tmp_path, fingerprint):
+    data = tmp_path / "sites.csv"
+    data.write_text("name,country,latitude,longitude\nGrave,IQ,123,43\n", encoding="utf-8")
+    before = fingerprint()
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import_records", "sites", str(data))
+    assert fingerprint() == before
