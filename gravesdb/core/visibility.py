@@ -90,23 +90,45 @@ class VisibilityAdminMixin:
         return response
 
     def visible_history(self, request, rows):
+        """Drop events of records the user may not see, and of links that name one; mask hidden fields."""
         user = request.user
         hidden_fields = {field for field, perm in self.history_hidden_fields.items() if not user.has_perm(perm)}
         models = {model.__name__: model for model in apps.get_models()}
-        ids_by_model = {}
+        wanted, pointers = {}, []
         for row in rows:
-            ids_by_model.setdefault(row["model"], set()).add(row["object_id"])
-        visible_ids = {}
-        for name, ids in ids_by_model.items():
-            model = models.get(name)
-            if model is not None and hasattr(model._default_manager.all(), "visible_to"):
-                visible = model._default_manager.all().visible_to(user).filter(pk__in=ids)
-                visible_ids[name] = {str(pk) for pk in visible.values_list("pk", flat=True)}
+            refs = _records_named(models.get(row["model"]), row)
+            for model, pk in refs:
+                wanted.setdefault(model, set()).add(str(pk))
+            pointers.append(refs)
+        visible = {
+            model: {str(pk) for pk in _visible_queryset(model, user).filter(pk__in=ids).values_list("pk", flat=True)}
+            for model, ids in wanted.items()
+        }
         shown = []
-        for row in rows:
-            if row["model"] in visible_ids and str(row["object_id"]) not in visible_ids[row["model"]]:
+        for row, refs in zip(rows, pointers):
+            if any(str(pk) not in visible[model] for model, pk in refs):
                 continue
             if hidden_fields:
                 row = {**row, "changes": [change for change in row["changes"] if change[0] not in hidden_fields]}
             shown.append(row)
         return shown
+
+
+def _has_visibility(model) -> bool:
+    return hasattr(model._default_manager.all(), "visible_to")
+
+
+def _records_named(model, row) -> list:
+    """The sensitive records a history row is about: its own, or for a link row, those it links."""
+    if model is None:
+        return []
+    if _has_visibility(model):
+        return [(model, row["object_id"])]
+    refs = []
+    for field in model._meta.concrete_fields:
+        target = field.related_model
+        if field.many_to_one and target is not None and _has_visibility(target):
+            for name, old, new in row["changes"]:
+                if name in (field.name, field.attname):
+                    refs += [(target, value) for value in (old, new) if value]
+    return refs

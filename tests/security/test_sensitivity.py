@@ -13,6 +13,7 @@ from tests.factories import (
     SiteStatusChangeFactory,
     TestimonyCitationFactory,
     TestimonyFactory,
+    TestimonySiteFactory,
     VictimEstimateFactory,
     WitnessFactory,
 )
@@ -161,3 +162,12 @@ def test_the_organisation_filter_names_no_one_known_only_from_confidential_figur
     VictimEstimateFactory(site=SiteFactory(sensitivity="public"))
     assert secret_reporter.name not in _page(client_for(researcher), reverse("admin:sites_site_changelist"))
     assert secret_reporter.name in _page(client_for(auditor), reverse("admin:sites_site_changelist"))
+
+
+def test_a_sites_history_does_not_reveal_a_link_to_a_confidential_testimony(client_for, researcher, auditor):
+    site = SiteFactory(sensitivity="public")
+    secret = TestimonyFactory(sensitivity="confidential")
+    link = TestimonySiteFactory(testimony=secret, site=site)
+    url = reverse("admin:sites_site_history", args=[site.pk])
+    assert str(secret.pk) not in _page(client_for(researcher), url)
+    assert str(link.testimony_id) in _page(client_for(auditor), url)
