@@ -8,8 +8,9 @@ person deciding can check why a pair was proposed.
 """
 
 import math
+from functools import cached_property
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from itertools import combinations
 from uuid import UUID
@@ -33,10 +34,12 @@ PRECISION_RADIUS_KM = {
 PRECISE = {LocationPrecision.EXACT, LocationPrecision.APPROXIMATE}
 NEAR_KM = 0.5
 NEAR_CELL_DEGREES = 0.005
-# A name key shared by more sites than this (in one country) is split by area,
-# then by a coarse grid, so a common name cannot make a block of millions of pairs.
-MAX_BLOCK = 60
-COARSE_CELL_DEGREES = 0.25
+# A name key shared by more sites than this in one area is split further (see
+# _pair_group), so a common name cannot make a block of millions of pairs.
+MAX_BLOCK = 20
+CELL_DEGREES = 0.1
+CELL_PRECISE = {LocationPrecision.EXACT, LocationPrecision.APPROXIMATE, LocationPrecision.LOCALITY}
+WINDOW = 10
 
 WEIGHTS = {"name": 0.40, "distance": 0.28, "area": 0.08, "period": 0.12, "sources": 0.04, "site_type": 0.08}
 TOTAL_WEIGHT = sum(WEIGHTS.values())
@@ -67,12 +70,23 @@ class ScorePart:
         return self.value * self.weight
 
 
-@dataclass
 class Candidate:
-    site_a: UUID
-    site_b: UUID
-    score: float
-    parts: list[ScorePart] = field(default_factory=list)
+    """A proposed pair (``site_a`` has the smaller id) with its score.
+
+    The explained parts are written only when read: a national screening
+    proposes tens of thousands of pairs, and a person reads a page of them.
+    """
+
+    def __init__(self, *, site_a: UUID, site_b: UUID, score: float, facts: tuple):
+        self.site_a, self.site_b, self.score = site_a, site_b, score
+        self._facts = facts
+
+    def __repr__(self):
+        return f"<Candidate {self.site_a} {self.site_b} {self.score}>"
+
+    @cached_property
+    def parts(self) -> list[ScorePart]:
+        return _explain(*self._facts)
 
 
 @dataclass
@@ -143,22 +157,27 @@ def _pair_group(members, profiles, pairs):
     if len(members) <= MAX_BLOCK:
         pairs.update((i, j) if i < j else (j, i) for i, j in combinations(members, 2))
         return
-    # A name this common in one area: compare only sites within a coarse cell of each other.
-    # Sites without a point cannot be placed: they are sorted by name and each is
-    # compared with its MAX_BLOCK neighbours in that order (the sorted-neighbourhood method).
+    # A name this common in one area: sites with a point at least locality-precise
+    # are compared within a grid cell and its neighbours (about 10 km). The others
+    # (coarse or no point) are sorted by the skeleton of their name and compared with
+    # their WINDOW neighbours in that order, placed or not (sorted neighbourhood).
     cells = defaultdict(list)
-    unplaced = []
+    loose = []
     for index in members:
         profile = profiles[index]
-        if profile.has_point:
-            cells[_cell(profile, COARSE_CELL_DEGREES)].append(index)
+        if profile.has_point and profile.precision in CELL_PRECISE:
+            cells[_cell(profile, CELL_DEGREES)].append(index)
         else:
-            unplaced.append(index)
+            loose.append(index)
     _pair_by_cells(cells, profiles, pairs, max_km=None)
-    unplaced.sort(key=lambda index: (profiles[index].names[0].casefold(), index))
-    for position, i in enumerate(unplaced):
-        for j in unplaced[position + 1 : position + 1 + MAX_BLOCK]:
-            pairs.add((i, j) if i < j else (j, i))
+    if not loose:
+        return
+    loose_set = set(loose)
+    ordered = sorted(members, key=lambda index: (name_form(profiles[index].names[0]).joined, index))
+    for position, i in enumerate(ordered):
+        for j in ordered[position + 1 : position + 1 + WINDOW]:
+            if i in loose_set or j in loose_set:
+                pairs.add((i, j) if i < j else (j, i))
 
 
 def _cell(profile, size):
@@ -192,15 +211,8 @@ def _pair_near_points(profiles, pairs):
 # --- Scoring --------------------------------------------------------------------------
 
 
-def score_pair(
-    a: SiteProfile, b: SiteProfile, shared_sources: int, min_score: float = 0.0, *, explain: bool = True
-) -> Candidate | None:
-    """The weighted score of a pair, with its explained parts; None below ``min_score``.
-
-    The values are computed first and the sentences only for pairs that are
-    proposed: at national scale most scored pairs are discarded, and writing
-    (translated) explanations for them would cost more than the scoring.
-    """
+def score_pair(a: SiteProfile, b: SiteProfile, shared_sources: int, min_score: float = 0.0) -> Candidate | None:
+    """The weighted score of a pair; None below ``min_score``."""
     km = distance_km(a, b) if a.has_point and b.has_point else None
     gap = _period_gap(a, b)
     values = {
@@ -219,8 +231,11 @@ def score_pair(
     if score < min_score:
         return None
     first, second = (a, b) if str(a.id) < str(b.id) else (b, a)
-    if not explain:
-        return Candidate(site_a=first.id, site_b=second.id, score=round(score, 4))
+    facts = (first, second, values, name_a if first is a else name_b, name_b if first is a else name_a, km, gap, shared_sources)
+    return Candidate(site_a=first.id, site_b=second.id, score=round(score, 4), facts=facts)
+
+
+def _explain(a, b, values, name_a, name_b, km, gap, shared_sources) -> list[ScorePart]:
     details = {
         "name": _name_detail(name_a, name_b),
         "distance": _distance_detail(a, b, km),
@@ -231,11 +246,10 @@ def score_pair(
         else _("no source in common"),
         "site_type": _type_detail(a, b),
     }
-    parts = [
+    return [
         ScorePart(key=key, label=str(LABELS[key]), value=round(values[key], 3), weight=WEIGHTS[key], detail=details[key])
         for key in WEIGHTS
     ]
-    return Candidate(site_a=first.id, site_b=second.id, score=round(score, 4), parts=parts)
 
 
 def _distance_value(a, b, km):

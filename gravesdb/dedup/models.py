@@ -112,8 +112,8 @@ class DistinctSitesJudgement(RecordedModel):
 
     class Meta(RecordedModel.Meta):
         ordering = ["-created_at"]
-        verbose_name = _("“not the same site” judgement")
-        verbose_name_plural = _("“not the same site” judgements")
+        verbose_name = _("not-the-same-site judgement")
+        verbose_name_plural = _("not-the-same-site judgements")
         constraints = [
             models.CheckConstraint(condition=Q(site_a__lt=F("site_b")), name="distinct_sites_ordered_pair"),
             models.UniqueConstraint(fields=["site_a", "site_b"], name="distinct_sites_unique"),

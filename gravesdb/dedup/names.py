@@ -17,7 +17,7 @@ and "Kocho grave 2" are different graves however alike the rest of the name is.
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 # Latin letters that Unicode does not decompose into a base letter and a mark.
 _LATIN_SPECIAL = str.maketrans({"đ": "dj", "ø": "o", "ł": "l", "æ": "ae", "œ": "oe", "ı": "i", "þ": "th", "ð": "d"})
@@ -116,7 +116,7 @@ class NameForm:
     joined: str
     numbers: frozenset[int]
 
-    @property
+    @cached_property
     def blocking_keys(self) -> frozenset[str]:
         """Sorted coarse skeletons, so a swap of letters (Khasfa / Khafsa) keeps the key."""
         words = [t.translate(_COARSE) for t in self.tokens if not t.startswith("#")]
@@ -125,7 +125,7 @@ class NameForm:
         pieces = words + [a + b for a, b in zip(words, words[1:])] + ["".join(words)]
         return frozenset("".join(sorted(p)) for p in pieces if len(p) >= 2)
 
-    @property
+    @cached_property
     def descriptors(self) -> frozenset[str]:
         return frozenset(t for t in self.tokens if t.startswith("#"))
 
@@ -150,6 +150,7 @@ def _latin_classes(word: str):
             i += 1
 
 
+@lru_cache(maxsize=200_000)
 def _skeleton(word: str) -> str:
     if any("\u0600" <= c <= "\u06ff" for c in word):
         if word.startswith(_ARABIC_ARTICLE) and len(word) > 3:

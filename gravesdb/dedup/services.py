@@ -12,12 +12,13 @@ lists it.
 
 import json
 import time
+from uuid import UUID
 from collections import defaultdict
 from dataclasses import dataclass
 
 import pghistory.models
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import FloatField, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -100,12 +101,12 @@ def find_duplicate_sites(*, sites=None, min_score: float = PROPOSAL_THRESHOLD) -
     pairs = candidate_pairs(profiles)
     # First without sources (a query per site would dominate), then again with the
     # sources of the few pairs a shared source could still lift over the threshold.
-    near = [(i, j) for i, j in pairs if score_pair(profiles[i], profiles[j], 0, min_score - SOURCES_BONUS, explain=False)]
-    sources = _sources_by_site({profiles[i].id for pair in near for i in pair})
+    within_reach = [(i, j) for i, j in pairs if score_pair(profiles[i], profiles[j], 0, min_score - SOURCES_BONUS)]
+    sources = _sources_by_site({profiles[i].id for pair in within_reach for i in pair})
     judged = judged_distinct_pairs()
     none = frozenset()
     candidates = []
-    for i, j in near:
+    for i, j in within_reach:
         a, b = profiles[i], profiles[j]
         candidate = score_pair(a, b, len(sources.get(a.id, none) & sources.get(b.id, none)), min_score)
         if candidate is not None and frozenset((a.id, b.id)) not in judged:
@@ -152,23 +153,28 @@ def _profiles(scope) -> list[SiteProfile]:
             period_latest=latest,
             site_type=site_type,
         )
-        for pk, code, name, alternatives, country, area, lat, lon, precision, earliest, latest, site_type in rows.iterator(
-            chunk_size=5000
-        )
+        for pk, code, name, alternatives, country, area, lat, lon, precision, earliest, latest, site_type in rows
     ]
+
+
+_SOURCES_SQL = """
+    SELECT e.site_id, c.source_id FROM sites_victimestimate e
+    JOIN sources_citation c ON c.id = e.citation_id WHERE e.site_id = ANY(%(ids)s::uuid[])
+    UNION
+    SELECT sc.site_id, c.source_id FROM sites_sitecitation sc
+    JOIN sources_citation c ON c.id = sc.citation_id WHERE sc.site_id = ANY(%(ids)s::uuid[])
+"""
 
 
 def _sources_by_site(site_ids) -> dict:
     """The distinct sources behind each site: through its estimates' and its own citations."""
     sources = defaultdict(set)
-    ids = list(site_ids)
-    for start in range(0, len(ids), 10_000):
-        chunk = ids[start : start + 10_000]
-        for model in (VictimEstimate, SiteCitation):
-            for site_id, source_id in (
-                model.objects.filter(site_id__in=chunk).values_list("site_id", "citation__source_id").distinct()
-            ):
-                sources[site_id].add(source_id)
+    ids = [str(pk) for pk in site_ids]
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 20_000):
+            cursor.execute(_SOURCES_SQL, {"ids": ids[start : start + 20_000]})
+            for site_id, source_id in cursor.fetchall():
+                sources[UUID(str(site_id))].add(source_id)
     return sources
 
 

@@ -110,3 +110,17 @@ def test_the_command_lists_candidates_as_csv_with_their_parts(capsys):
     assert {a.reference_code, b.reference_code} == set(row.split(",")[:2])
     assert "km apart" in row
     assert "2 sites screened, 1 pairs scored of 1 possible, 1 candidates" in err
+
+
+def test_a_source_both_sites_cite_is_shown_as_shared():
+    from tests.factories import CitationFactory, SourceFactory, VictimEstimateFactory
+
+    a, b = _khasfa_pair()
+    un_report = SourceFactory(title="UNAMI/OHCHR report on mass graves, 2018")
+    for site in (a, b):
+        VictimEstimateFactory(site=site, citation=CitationFactory(source=un_report))
+
+    (candidate,) = find_duplicate_sites().candidates
+    parts = {part.key: part for part in candidate.parts}
+    assert parts["sources"].value == 1.0
+    assert parts["sources"].detail == "1 source(s) in common"

@@ -1,7 +1,5 @@
 """Merging duplicate sites: nothing lost, one audited action, undone exactly."""
 
-import csv
-import io
 from decimal import Decimal
 
 import pghistory.models
@@ -11,7 +9,9 @@ from django.db import transaction
 
 from gravesdb.core.choices import Sensitivity
 from gravesdb.dedup.models import SiteMerge
-from gravesdb.dedup.services import merge_undo, sites_merge, site_links
+from gravesdb.dedup.services import merge_undo, site_links, sites_merge
+from gravesdb.exchange.reports import ReportRequest, export_report
+from gravesdb.exchange.services import records_import
 from gravesdb.sites.choices import CountType, LocationPrecision, SiteStatus
 from gravesdb.sites.models import Site, SiteCitation, SiteRelation, SiteStatusChange, VictimEstimate
 from gravesdb.sites.services import site_change_status
@@ -76,35 +76,14 @@ def _evidence_rows():
     return rows
 
 
-def _site_report_csv() -> bytes:
-    """A stable report of every site, its reconciled range and links, as a CSV (see docs/dedup.md)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    sites = Site.objects.with_reconciled_range().order_by("reference_code")
-    for site in sites:
-        writer.writerow(
-            [
-                site.reference_code,
-                site.name,
-                "|".join(site.alternative_names),
-                site.latitude,
-                site.longitude,
-                site.location_precision,
-                site.status,
-                site.sensitivity,
-                site.merged_into_id or "",
-                site.reconciled_low,
-                site.reconciled_high,
-                site.reconciled_best,
-                site.estimate_count,
-                site.source_count,
-                site.testimony_links.count(),
-                site.site_citations.count(),
-                site.updated_at.isoformat(),
-                site.updated_by_id or "",
-            ]
-        )
-    return out.getvalue().encode()
+def _reports(user, folder) -> tuple[bytes, bytes]:
+    """The auditor's site report and estimates report (gravesdb.exchange), as the bytes of their CSV files."""
+    files = []
+    for estimates in (False, True):
+        path = folder / f"report-{estimates}-{len(list(folder.iterdir()))}.csv"
+        export_report(ReportRequest(user=user, estimates=estimates), path=path)
+        files.append(path.read_bytes())
+    return tuple(files)
 
 
 class TestMerge:
@@ -277,7 +256,7 @@ class TestCountsAfterMerge:
 
 
 class TestUndo:
-    def test_undo_restores_the_sites_exactly_and_the_report_is_byte_identical(self, khasfa, data_manager):
+    def test_undo_restores_the_sites_exactly_and_the_report_is_byte_identical(self, khasfa, data_manager, tmp_path):
         un, ngo, paper = khasfa
         citation = CitationFactory()
         for site in (un, ngo, paper):
@@ -288,14 +267,15 @@ class TestUndo:
         TestimonySiteFactory(site=ngo)
         SiteRelationFactory(from_site=paper, to_site=ngo)
         SiteRelationFactory(from_site=ngo)
-        rows_before, report_before = _evidence_rows(), _site_report_csv()
+        rows_before, reports_before = _evidence_rows(), _reports(data_manager, tmp_path)
 
         merge = _merge(un, [ngo, paper], data_manager, choices={"name": ngo, "location": ngo, "period": paper})
-        assert _site_report_csv() != report_before
+        site_report, estimates_report = _reports(data_manager, tmp_path)
+        assert site_report != reports_before[0] and estimates_report != reports_before[1]
         merge_undo(merge=merge, reason="Two graves after all: the survey found a second pit", actor=data_manager)
 
         assert _evidence_rows() == rows_before
-        assert _site_report_csv() == report_before
+        assert _reports(data_manager, tmp_path) == reports_before
         merge.refresh_from_db()
         assert merge.is_undone and merge.undone_by == data_manager
         assert Site.objects.resolve_code(ngo.reference_code) == ngo
@@ -346,6 +326,19 @@ def test_every_link_to_a_site_is_moved_except_status_history_and_redirects():
         "sites.VictimEstimate": ["site"],
         "testimony.TestimonySite": ["site"],
     }
+
+
+def test_an_import_naming_a_merged_away_code_lands_on_the_survivor(khasfa, data_manager):
+    un, ngo, paper = khasfa
+    _merge(ngo, [paper], data_manager)
+    _merge(un, [ngo], data_manager)
+    citation = CitationFactory()
+    text = f"site,count_type,best,as_of,citation\n{paper.reference_code},reported,120,2017-03,{citation.pk}\n"
+
+    outcome = records_import(model="estimates", data=text.encode(), file_name="partner.csv", actor=data_manager)
+
+    assert outcome.ok, outcome.errors
+    assert VictimEstimate.objects.get(citation=citation).site == un
 
 
 def test_resolve_code_raises_for_an_unknown_code():
