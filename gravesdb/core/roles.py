@@ -73,7 +73,9 @@ ROLE_PERMISSIONS = {
     # Keeps the record: archives and restores, imports other organisations' lists,
     # merges duplicates; still never sees who the witnesses are.
     DATA_MANAGER: _perms(EVIDENCE, ["view", "add", "change", "archive", "import", "export"])
-    | {CONFIDENTIAL_SITES, CONFIDENTIAL_TESTIMONIES, EXACT_LOCATIONS, "sites.merge_site"},
+    | {CONFIDENTIAL_SITES, CONFIDENTIAL_TESTIMONIES, EXACT_LOCATIONS, "sites.merge_site"}
+    # and keeps the column mappings other organisations' files are read with.
+    | {"exchange.view_columnmapping", "exchange.add_columnmapping", "exchange.change_columnmapping"},
     # Protects the people who spoke: the only role that sees identities, and the one
     # that records consent and its withdrawal. Has no business with the sites.
     WITNESS_PROTECTION_OFFICER: _perms([TESTIMONY_RECORDS, CONSENT_RECORDS], ["view"])

@@ -33,6 +33,10 @@ _TEMPLATE = re.compile(r"\{([^{}]+)\}")
 class MappingError(Exception):
     """The mapping itself is wrong (not the file): nothing was imported."""
 
+    def __init__(self, message, unknown=()):
+        super().__init__(message)
+        self.unknown = list(unknown)  # the file's columns nothing claims, for the admin's mapping form
+
 
 def load_mapping(text: str) -> dict:
     try:
@@ -100,7 +104,8 @@ def apply_column_mapping(table: Table, fields: list[str], verbose: dict[str, str
         raise MappingError(
             _("These columns match nothing in gravesdb: %(unknown)s. Map them to fields (or list them under "
               "“ignore”) with a column mapping. Known columns: %(known)s.")
-            % {"unknown": ", ".join(unknown), "known": ", ".join(fields)}
+            % {"unknown": ", ".join(unknown), "known": ", ".join(fields)},
+            unknown=unknown,
         )
     if not headers:
         raise MappingError(_("No column of the file matches a gravesdb field; the file would import nothing."))

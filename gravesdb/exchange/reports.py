@@ -249,11 +249,15 @@ def export_report(request: ReportRequest, *, path: Path, file_format: str = "csv
                            as_of=request.as_of, filters=_describe_filters(request), withheld=notes)
 
 
-def export_records(resource, *, path: Path, file_format: str = "csv", excel: bool = False, description: str = "", progress=None) -> ExportOutcome:
+def export_records(resource, *, path: Path, file_format: str = "csv", excel: bool = False, description: str = "",
+                   ids=None, progress=None) -> ExportOutcome:
     """One model through its Resource, streamed row by row (the admin keeps tablib for small files)."""
     path = Path(path)
     exported_at = timezone.now()
-    queryset = resource.filter_export(resource.get_queryset())
+    queryset = resource.get_queryset()
+    if ids is not None:
+        queryset = queryset.filter(pk__in=ids)
+    queryset = resource.filter_export(queryset)
     fields = resource.get_export_fields()
     headers = [f.column_name for f in fields]
     rows = 0

@@ -77,6 +77,8 @@ class ImportOutcome:
     errors: list = field(default_factory=list)
     encoding: str = ""
     delimiter: str = ""
+    row_kinds: dict = field(default_factory=dict)  # file row → new / updated / unchanged / refused
+    unmapped_columns: list = field(default_factory=list)  # headers no field or mapping claims
 
     @property
     def ok(self) -> bool:
@@ -149,6 +151,7 @@ def records_import(
                 )
         except MappingError as error:
             outcome.errors.append(RowProblem(0, "", str(error)))
+            outcome.unmapped_columns = error.unknown
         run.finish(table.row_numbers)
         if outcome.errors or dry_run:
             transaction.set_rollback(True)
@@ -210,10 +213,9 @@ class _Run:
         refused = {problem.row for problem in self.outcome.errors if problem.row}
         counts = dict.fromkeys(KINDS, 0)
         for row_number in row_numbers:
-            if row_number in refused:
-                counts["refused"] += 1
-            else:
-                counts[self.row_kind.get(row_number, "unchanged")] += 1
+            kind = "refused" if row_number in refused else self.row_kind.get(row_number, "unchanged")
+            counts[kind] += 1
+            self.outcome.row_kinds[row_number] = kind
         self.outcome.counts = counts
 
 

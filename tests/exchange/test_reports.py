@@ -151,7 +151,7 @@ def test_as_of_a_day_before_anything_existed_is_empty_and_says_what_it_is(world,
     assert today.read_bytes() == now.read_bytes()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_as_of_rebuilds_the_report_from_the_history(auditor, tmp_path):
     import datetime
 
