@@ -93,6 +93,7 @@ def main():
     say(f"share of all pairs:    {search.pairs_scored / max(search.all_pairs, 1):.6%}")
     say(f"candidates (>= {PROPOSAL_THRESHOLD}): {len(search.candidates):,}")
     say(f"time:                  {search.seconds:.1f} s wall, {cpu:.1f} s CPU in Python")
+    say("phases (wall):         " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in search.phases.items()))
     say(f"load average:          {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (others' work inflates wall time)")
 
     try:

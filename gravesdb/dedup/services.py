@@ -80,6 +80,7 @@ class DuplicateSearch:
     sites_screened: int
     pairs_scored: int
     seconds: float
+    phases: dict[str, float]
 
     @property
     def all_pairs(self) -> int:
@@ -94,15 +95,24 @@ def find_duplicate_sites(*, sites=None, min_score: float = PROPOSAL_THRESHOLD) -
     site was merged into another.
     """
     started = time.perf_counter()
+    phases = {}
+
+    def lap(name):
+        phases[name] = time.perf_counter() - started - sum(phases.values())
+
     scope = Site.objects.current()
     if sites is not None:
         scope = scope.filter(pk__in=sites.values("pk"))
     profiles = _profiles(scope)
+    lap("read sites")
     pairs = candidate_pairs(profiles)
+    lap("blocking")
     # First without sources (a query per site would dominate), then again with the
     # sources of the few pairs a shared source could still lift over the threshold.
     within_reach = [(i, j) for i, j in pairs if score_pair(profiles[i], profiles[j], 0, min_score - SOURCES_BONUS)]
+    lap("scoring")
     sources = _sources_by_site({profiles[i].id for pair in within_reach for i in pair})
+    lap("read sources")
     judged = judged_distinct_pairs()
     none = frozenset()
     candidates = []
@@ -112,11 +122,13 @@ def find_duplicate_sites(*, sites=None, min_score: float = PROPOSAL_THRESHOLD) -
         if candidate is not None and frozenset((a.id, b.id)) not in judged:
             candidates.append(candidate)
     candidates.sort(key=lambda c: (-c.score, str(c.site_a), str(c.site_b)))
+    lap("rescoring with sources")
     return DuplicateSearch(
         candidates=candidates,
         sites_screened=len(profiles),
         pairs_scored=len(pairs),
         seconds=time.perf_counter() - started,
+        phases=phases,
     )
 
 

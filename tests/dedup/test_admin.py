@@ -112,3 +112,16 @@ def test_merging_by_reference_code(client_for, data_manager, pair):
     a, b = pair
     form = client_for(data_manager).get(MERGE, {"codes": f"{a.reference_code}, {b.reference_code}"}).content.decode()
     assert 'name="survivor" value="%s" checked' % a.pk in form
+
+
+def test_a_sites_page_leads_to_the_candidates_that_include_it(client_for, data_manager, pair):
+    a, b = pair
+    SiteFactory(name="Kocho village grave", alternative_names=[])
+    client = client_for(data_manager)
+
+    page = client.get(reverse("admin:sites_site_change", args=[a.pk])).content.decode()
+    assert f"{CANDIDATES}?site={a.pk}" in page
+
+    candidates = client.get(CANDIDATES, {"site": a.pk}).content.decode()
+    assert b.reference_code in candidates
+    assert "Pairs that include" in candidates
