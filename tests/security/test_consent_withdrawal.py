@@ -11,7 +11,8 @@ from pghistory.models import Events
 from gravesdb.accounts.models import Membership
 from gravesdb.core import roles
 from gravesdb.testimony.choices import ConsentScope
-from gravesdb.testimony.models import Consent, Testimony
+from gravesdb.testimony import models as testimony_models
+from gravesdb.testimony.models import Consent
 from gravesdb.testimony.services import consent_withdraw
 from tests.core.db import refused_by_database, update_row
 from tests.factories import ConsentFactory, ConsentPartnerFactory, OrganizationFactory, TestimonyFactory, UserFactory
@@ -36,14 +37,14 @@ def shared():
 
 def test_the_partner_stops_seeing_the_testimony_as_soon_as_consent_is_withdrawn(shared, protection_officer):
     testimony, reader = shared
-    assert testimony in Testimony.objects.visible_to(reader)
-    assert testimony in Testimony.objects.shareable()
+    assert testimony in testimony_models.Testimony.objects.visible_to(reader)
+    assert testimony in testimony_models.Testimony.objects.shareable()
 
     consent_withdraw(consent=testimony.consent, on=WITHDRAWN_ON, reason="Witness received threats", actor=protection_officer)
 
-    assert testimony not in Testimony.objects.visible_to(reader)
-    assert testimony not in Testimony.objects.shareable()
-    assert testimony in Testimony.objects.visible_to(protection_officer), "the record itself is kept"
+    assert testimony not in testimony_models.Testimony.objects.visible_to(reader)
+    assert testimony not in testimony_models.Testimony.objects.shareable()
+    assert testimony in testimony_models.Testimony.objects.visible_to(protection_officer), "the record itself is kept"
     testimony.refresh_from_db()
     assert testimony.is_shareable is False
 
@@ -106,6 +107,6 @@ def test_withdrawing_in_the_admin_asks_why_and_goes_through_the_service(client_f
 
     assert client.post(url, {**form, "change_reason": "Witness called the office"}).status_code == 302
     assert Consent.objects.get(pk=consent.pk).withdrawn_on == WITHDRAWN_ON
-    assert testimony not in Testimony.objects.visible_to(reader)
+    assert testimony not in testimony_models.Testimony.objects.visible_to(reader)
     testimony.refresh_from_db()
     assert testimony.is_shareable is False

@@ -7,7 +7,8 @@ from django.urls import reverse
 from gravesdb.accounts.models import Membership
 from gravesdb.core import roles
 from gravesdb.testimony.choices import ConsentScope
-from gravesdb.testimony.models import Testimony, Witness
+from gravesdb.testimony import models as testimony_models
+from gravesdb.testimony.models import Witness
 from tests.factories import (
     ConsentFactory,
     ConsentPartnerFactory,
@@ -57,7 +58,7 @@ def test_each_organisation_sees_its_own_and_what_consent_shares_with_it_by_name(
     partners_own = _testimony(partner, ConsentScope.DOCUMENTATION_ONLY, shareable=False)
 
     def visible(user):
-        return set(Testimony.objects.visible_to(user))
+        return set(testimony_models.Testimony.objects.visible_to(user))
 
     assert visible(_member_of(home, "home")) == {own, named, not_marked, court, published}
     assert visible(_member_of(partner, "partner")) == {named, published, partners_own}
@@ -77,8 +78,8 @@ def test_a_partner_sees_only_the_witnesses_behind_what_it_may_read(organisations
 def test_confidential_stays_confidential_across_organisations(organisations):
     home, partner, _ = organisations
     secret = _testimony(home, ConsentScope.NAMED_PARTNERS, partners=[partner], sensitivity="confidential")
-    assert secret not in Testimony.objects.visible_to(_member_of(partner, "researcher", roles.RESEARCHER))
-    assert secret in Testimony.objects.visible_to(_member_of(partner, "auditor", roles.AUDITOR))
+    assert secret not in testimony_models.Testimony.objects.visible_to(_member_of(partner, "researcher", roles.RESEARCHER))
+    assert secret in testimony_models.Testimony.objects.visible_to(_member_of(partner, "auditor", roles.AUDITOR))
 
 
 def test_a_testimony_entered_in_the_admin_belongs_to_the_organisation_of_whoever_entered_it(client, organisations):
@@ -99,7 +100,7 @@ def test_a_testimony_entered_in_the_admin_belongs_to_the_organisation_of_whoever
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
-    testimony = Testimony.objects.get(witness=witness)
+    testimony = testimony_models.Testimony.objects.get(witness=witness)
     assert testimony.recording_organization == partner
 
     home_user = _member_of(home, "home_auditor")
