@@ -125,3 +125,23 @@ def test_a_sites_page_leads_to_the_candidates_that_include_it(client_for, data_m
     candidates = client.get(CANDIDATES, {"site": a.pk}).content.decode()
     assert b.reference_code in candidates
     assert "Pairs that include" in candidates
+
+
+def test_the_list_of_merges_costs_the_same_queries_however_many_merges(client_for, data_manager):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gravesdb.dedup.services import sites_merge
+
+    client = client_for(data_manager)
+    changelist = reverse("admin:dedup_sitemerge_changelist")
+
+    def merges(n):
+        for _ in range(n):
+            a, b, c = SiteFactory(), SiteFactory(), SiteFactory()
+            sites_merge(survivor=a, merged=[b, c], reason="Three lists, one grave", actor=data_manager)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(changelist).status_code == 200
+        return len(queries)
+
+    assert merges(1) == merges(4)
