@@ -6,14 +6,19 @@ the reason for the change, stored with the trigger-written history; and the
 record's history is shown as a readable diff of old and new values.
 """
 
+import functools
+
 import pghistory
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -126,6 +131,46 @@ class ReasonForm(forms.Form):
     )
 
 
+class _ValidChoicesOnly:
+    """Autocomplete widgets that skip submitted values which are not valid keys.
+
+    Django's autocomplete widget looks the submitted value up again to redraw a
+    refused form; a value that is not a UUID made that lookup raise, turning a
+    form error into a 500. Invalid values are dropped from the redraw; the form
+    still reports them as errors.
+    """
+
+    def optgroups(self, name, value, attr=None):
+        target = self.field.target_field
+        valid = []
+        for item in value:
+            try:
+                target.to_python(item)
+            except ValidationError:
+                continue
+            valid.append(item)
+        return super().optgroups(name, valid, attr)
+
+
+class SafeAutocompleteSelect(_ValidChoicesOnly, AutocompleteSelect):
+    pass
+
+
+class SafeAutocompleteSelectMultiple(_ValidChoicesOnly, AutocompleteSelectMultiple):
+    pass
+
+
+def _safe_autocomplete(model_admin, db_field, request, kwargs, widget_class):
+    if "widget" not in kwargs and db_field.name in model_admin.get_autocomplete_fields(request):
+        kwargs["widget"] = widget_class(db_field, model_admin.admin_site, using=kwargs.get("using"))
+    return kwargs
+
+
+def _formfield_for_foreignkey(model_admin, db_field, request, **kwargs):
+    kwargs = _safe_autocomplete(model_admin, db_field, request, kwargs, SafeAutocompleteSelect)
+    return type(model_admin).formfield_for_foreignkey(model_admin, db_field, request, **kwargs)
+
+
 def _is_evidence(model) -> bool:
     return model._meta.label in EVIDENTIARY_MODELS
 
@@ -143,10 +188,28 @@ class RecordedAdmin(admin.ModelAdmin):
         return (*super().get_readonly_fields(request, obj), *PROVENANCE_FIELDS)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, ArrayField) and db_field.base_field.choices:
+            # Tick boxes, not comma-separated codes: easier, and Django's array field
+            # crashed formatting its error for an unknown code containing "%".
+            return forms.TypedMultipleChoiceField(
+                choices=db_field.base_field.choices,
+                required=not db_field.blank,
+                widget=forms.CheckboxSelectMultiple,
+                label=capfirst(db_field.verbose_name),
+                help_text=db_field.help_text,
+            )
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
         if isinstance(db_field, models.FileField) and formfield is not None:
             formfield.validators.append(validate_attachment)
         return formfield
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs = _safe_autocomplete(self, db_field, request, kwargs, SafeAutocompleteSelect)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs = _safe_autocomplete(self, db_field, request, kwargs, SafeAutocompleteSelectMultiple)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_list_filter(self, request):
         return (*super().get_list_filter(request), ArchivedFilter)
@@ -166,6 +229,7 @@ class RecordedAdmin(admin.ModelAdmin):
         for inline in inlines:
             if _is_evidence(inline.model):
                 inline.can_delete = False
+            inline.formfield_for_foreignkey = functools.partial(_formfield_for_foreignkey, inline)
         return inlines
 
     def get_search_results(self, request, queryset, search_term):
