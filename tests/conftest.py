@@ -1,6 +1,7 @@
 """Fixtures shared across the suite: users in each role, logged-in admin clients."""
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group
 
 from gravesdb.core import roles
@@ -8,6 +9,10 @@ from tests.factories import UserFactory
 
 
 def _member(role: str, username: str):
+    if not Group.objects.filter(name=role).exists():
+        # A transactional test (the browser tests' live server) flushes every table
+        # on teardown, the groups of the data migration included.
+        roles.sync_role_groups(apps)
     user = UserFactory(username=username, is_staff=True)
     user.groups.add(Group.objects.get(name=role))
     return user
