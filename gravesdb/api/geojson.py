@@ -2,7 +2,7 @@
 
 The collection comes in cursor pages like every list, so a 100,000-site database
 answers as fast as a small one; ``next`` links to the following page and
-``count`` says how many sites the filter matches in all.
+the first page's ``count`` says how many sites the filter matches in all.
 """
 
 from rest_framework import serializers
@@ -68,7 +68,7 @@ class SiteFeatureCollectionSerializer(serializers.Serializer):
     """Documents the collection's shape for the OpenAPI schema."""
 
     type = serializers.ChoiceField(choices=["FeatureCollection"])
-    count = serializers.IntegerField()
+    count = serializers.IntegerField(allow_null=True, help_text="Sites matching the filter; on the first page only.")
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     features = SiteFeatureSerializer(many=True)

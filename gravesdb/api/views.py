@@ -96,7 +96,9 @@ class SiteViewSet(RecordViewSet):
         page = self.paginate_queryset(sites)
         exact = can_see_exact_location(request.user)
         features = [_site_feature(site, exact=exact) for site in page]
-        return self.paginator.get_paginated_response(features, count=sites.count())
+        # Counted on the first page only: a map following 20 pages need not count 20 times.
+        first_page = self.paginator.cursor_query_param not in request.query_params
+        return self.paginator.get_paginated_response(features, count=sites.count() if first_page else None)
 
 
 def _site_feature(site, *, exact: bool) -> dict:

@@ -45,12 +45,14 @@ def test_confidential_sites_are_not_on_the_map(api_for, researcher):
 def test_pages_follow_next_links(api_for, auditor):
     for _ in range(5):
         SiteFactory()
-    api, seen, url = api_for(auditor), 0, GEOJSON + "?page_size=2"
+    api, seen, counts, url = api_for(auditor), 0, [], GEOJSON + "?page_size=2"
     while url:
         page = api.get(url).json()
         seen += len(page["features"])
+        counts.append(page["count"])
         url = page["next"]
     assert seen == 5
+    assert counts == [5, None, None]  # counted once, on the first page
 
 
 def test_map_data_runs_a_fixed_number_of_queries(api_for, auditor):

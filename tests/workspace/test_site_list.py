@@ -127,3 +127,10 @@ def test_names_in_any_script_keep_their_own_direction(client_for, researcher):
     page = client_for(researcher).get(URL).content.decode()
     assert 'dir="auto">الخسفة</a>' in page
     assert "<bdi>Khasfa</bdi>" in page
+
+
+def test_export_links_to_the_site_report_with_the_same_filters(client_for, researcher, settings):
+    SiteFactory()
+    settings.ROOT_URLCONF = "tests.workspace.urls_with_site_report"
+    page = client_for(researcher).get(URL, {"status": "verified", "sort": "name", "page": 1}).content.decode()
+    assert 'href="/exchange/site-report/?status=verified"' in page

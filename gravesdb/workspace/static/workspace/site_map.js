@@ -28,6 +28,7 @@
   map.addLayer(cluster);
 
   var shown = 0;
+  var total = 0;
   var bounds = L.latLngBounds([]);
 
   function say(template, total) {
@@ -113,11 +114,14 @@
         cluster.addLayers(layers);
         layers.forEach(function (layer) { bounds.extend(layer.getLatLng()); });
         shown += layers.length;
-        say(data.statusTemplate, collection.count);
+        if (collection.count !== null) {
+          total = collection.count;  // sent with the first page only
+        }
+        say(data.statusTemplate, total);
         if (collection.next && shown < MAX_FEATURES) {
           load(collection.next);
         } else {
-          finish(collection.count);
+          finish(total);
         }
       })
       .catch(function () {
