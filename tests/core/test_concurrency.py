@@ -13,9 +13,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_database_bumps_the_version_on_every_path():
-    site = SiteFactory()
+    site = SiteFactory(locality="Badush")
     assert site.version == 1
-    Site.objects.filter(pk=site.pk).update(locality="Badush")
+    Site.objects.filter(pk=site.pk).update(locality="Badush village")
     with connection.cursor() as cursor:
         cursor.execute("UPDATE sites_site SET description = 'raw' WHERE id = %s", [site.pk])
         cursor.execute("UPDATE sites_site SET version = 1 WHERE id = %s", [site.pk])
