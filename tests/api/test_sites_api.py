@@ -27,8 +27,8 @@ def test_anonymous_callers_get_nothing():
 
 def test_list_uses_the_page_filters_and_hides_confidential_sites(api_for, researcher, auditor):
     SiteFactory(name="Khasfa sinkhole", alternative_names=["الخسفة"], status=SiteStatus.VERIFIED)
-    SiteFactory(name="Badush prison grave")
-    SiteFactory(name="Hidden grave", sensitivity=Sensitivity.CONFIDENTIAL)
+    SiteFactory(name="Badush prison grave", alternative_names=["Badoush"])
+    SiteFactory(name="Hidden grave", alternative_names=[], sensitivity=Sensitivity.CONFIDENTIAL)
     researcher_api = api_for(researcher)
     names = [s["name"] for s in researcher_api.get(SITES).json()["results"]]
     assert names == ["Khasfa sinkhole", "Badush prison grave"]
