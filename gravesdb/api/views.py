@@ -5,6 +5,7 @@ rules), so no endpoint accepts DELETE. Every queryset starts from what the reade
 may see, so an object outside it is a 404, not a 403 that confirms it exists.
 """
 
+from django.db import transaction
 from django.db.models import Prefetch
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -13,11 +14,13 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gravesdb.core.models import ConcurrentEdit
 from gravesdb.sites.filtersets import SiteFilterSet, VictimEstimateFilterSet
 from gravesdb.sites.locations import can_see_exact_location, shown_location
 from gravesdb.sites.models import SiteCitation, VictimEstimate
@@ -55,8 +58,41 @@ class RecordViewSet(
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
     def perform_update(self, serializer):
-        serializer.save()
+        """Refuse a write based on a stale read, as the admin does.
+
+        A client names the version it read, in the body (``version``) or as
+        ``If-Match``; if the record moved on since, the answer is 409 with what
+        changed and who changed it, instead of a silent overwrite.
+        """
+        expected = self.request.headers.get("If-Match", "").strip('"') or self.request.data.get("version")
+        with transaction.atomic():
+            if expected not in (None, ""):
+                try:
+                    serializer.instance.lock_version(serializer.instance.pk, expected_version=int(expected))
+                except (TypeError, ValueError):
+                    raise ValidationError({"version": ["The version must be a whole number."]})
+                except ConcurrentEdit as stale:
+                    raise StaleVersion(stale)
+            serializer.save()
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
+
+class StaleVersion(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "stale_version"
+
+    def __init__(self, stale: ConcurrentEdit):
+        super().__init__()
+        changes = stale.changes()
+        # Set directly, not through APIException's coercion, so versions stay numbers.
+        # Field names only: the values may be ones this reader may not see.
+        self.detail = {
+            "detail": "The record changed since you read it; reload it and apply your change again.",
+            "your_version": stale.expected_version,
+            "current_version": stale.current_version,
+            "changed_by": changes.get("by", []),
+            "changed_fields": [name for name, _then, _now in changes.get("fields", [])],
+        }
 
 
 class SiteViewSet(RecordViewSet):
