@@ -299,6 +299,10 @@ class WitnessSerializer(RecordedSerializer):
 
 
 class WitnessIdentitySerializer(RecordedSerializer):
+    # Plain attributes on the model that encrypt on assignment; declared so they can be written.
+    legal_name = serializers.CharField(max_length=255)
+    contact = serializers.CharField(required=False, allow_blank=True, default="")
+
     class Meta:
         model = WitnessIdentity
         fields = ["id", "witness", "legal_name", "contact", *PROVENANCE]

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 from gravesdb.core.choices import Sensitivity
 from gravesdb.sites.models import VictimEstimate
 from gravesdb.sources.models import Citation
+from gravesdb.testimony.models import WitnessIdentity
 from tests.factories import (
     CitationFactory,
     OrganizationFactory,
@@ -97,6 +98,19 @@ def test_witnesses_appear_by_pseudonym_and_identities_only_with_the_permission(
         assert api_for(reader).get(reverse("api:witness-identity-list")).status_code == 403
     identities = api_for(protection_officer).get(reverse("api:witness-identity-list")).json()["results"]
     assert [i["legal_name"] for i in identities] == ["Mahmoud al-Jabouri"]
+
+
+def test_the_protection_officer_records_an_identity_stored_only_as_ciphertext(api_for, protection_officer):
+    witness = WitnessFactory()
+    created = api_for(protection_officer).post(
+        reverse("api:witness-identity-list"),
+        {"witness": str(witness.pk), "legal_name": "Khalid Example", "contact": "+964 750 000 0000"},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    stored = WitnessIdentity.objects.values("legal_name_ciphertext", "contact_ciphertext").get(witness=witness)
+    assert "Khalid" not in str(stored) and "+964" not in str(stored)
+    assert WitnessIdentity.objects.get(witness=witness).legal_name == "Khalid Example"
 
 
 def test_testimonies_follow_sensitivity_and_list_only_visible_sites(api_for, researcher, auditor):
