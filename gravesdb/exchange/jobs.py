@@ -8,6 +8,7 @@ transaction, so the admin shows it while the work is still uncommitted.
 
 import datetime
 import tempfile
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -79,6 +80,12 @@ def job_run(job_id: int) -> None:
         progress.close()
 
 
+def _token() -> str:
+    # Part of the file name, so the stored name is the one the manifest names (storage would
+    # otherwise rename a file whose name is taken).
+    return uuid.uuid4().hex[:12]
+
+
 def _actor(job):
     return get_user_model().objects.get(pk=job.requested_by_id)
 
@@ -104,7 +111,7 @@ def _perform(job: ExchangeJob, progress) -> tuple[dict, bool]:
     with tempfile.TemporaryDirectory() as folder:
         if job.kind in (JobKind.SITE_REPORT, JobKind.ESTIMATES_REPORT):
             estimates = job.kind == JobKind.ESTIMATES_REPORT
-            name = f"{'estimates' if estimates else 'site'}-report-{job.pk}.{file_format}"
+            name = f"{'estimates' if estimates else 'site'}-report-{job.pk}-{_token()}.{file_format}"
             request = ReportRequest(
                 user=user,
                 estimates=estimates,
@@ -116,7 +123,7 @@ def _perform(job: ExchangeJob, progress) -> tuple[dict, bool]:
                                     excel=parameters.get("excel", False), progress=progress)
         else:
             resource = EXPORTABLE[parameters["model"]](user=user)
-            name = f"{parameters['model']}-{job.pk}.{file_format}"
+            name = f"{parameters['model']}-{job.pk}-{_token()}.{file_format}"
             outcome = export_records(resource, path=Path(folder) / name, file_format=file_format, ids=parameters.get("ids"),
                                      description=parameters.get("description", ""), progress=progress)
         with outcome.path.open("rb") as result, outcome.manifest_path.open("rb") as manifest:

@@ -97,9 +97,13 @@ def site_report_queryset(request: ReportRequest):
     sites = base_sites(request)
     if not request.include_archived:
         sites = sites.current()
-    visible_testimonies = Testimony.objects.visible_to(request.user).values("pk")
+    # Each link's testimony is checked by its primary key (LIMIT 1 keeps PostgreSQL from turning
+    # the check into a join that scans every testimony once per site).
+    visible = Testimony.objects.visible_to(request.user).filter(pk=OuterRef("testimony_id")).values("pk")[:1]
     testimonies = (
-        TestimonySite.objects.filter(site=OuterRef("pk"), testimony__in=visible_testimonies)
+        TestimonySite.objects.filter(site=OuterRef("pk"))
+        .annotate(visible_testimony=Subquery(visible))
+        .filter(visible_testimony__isnull=False)
         .order_by()
         .values("site")
         .annotate(n=Count("testimony", distinct=True))

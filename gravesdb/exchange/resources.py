@@ -18,7 +18,7 @@ refused, it is replayed row by row so the error still names its row.
 import datetime
 import uuid
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -617,4 +617,3 @@ EXPORTABLE = {
 RESOURCE_FOR_MODEL: dict[type[models.Model], type[RecordResource]] = {
     resource._meta.model: resource for resource in (*EXPORTABLE.values(), SiteCitationResource)
 }
-NON_FIELD = NON_FIELD_ERRORS

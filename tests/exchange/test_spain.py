@@ -1,6 +1,5 @@
 """Spain's national list, whole: both encodings, the map points, totals as in the file."""
 
-import shutil
 from pathlib import Path
 
 import pytest

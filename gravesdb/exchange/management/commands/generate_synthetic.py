@@ -14,7 +14,7 @@ import random
 import uuid
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 
 from gravesdb.core.history import acting
 from gravesdb.exchange.progress import ProgressBar
@@ -61,6 +61,8 @@ class Command(BaseCommand):
         with acting(reason=f"generate_synthetic --sites {sites} --seed {seed}"):
             counts = generator.build(sites, progress=bar)
         bar.close()
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # fresh statistics, or the first reports get plans made for empty tables
         self.stdout.write(", ".join(f"{n:,} {name}" for name, n in counts.items()))
 
 
