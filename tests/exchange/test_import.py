@@ -179,6 +179,8 @@ def test_the_command_refuses_a_user_without_import_permission(world, auditor, tm
     data.write_text(SITES, encoding="utf-8")
     with pytest.raises(CommandError, match="may not import"):
         call_command("import_records", "sites", str(data), "--user", auditor.username)
+    with pytest.raises(CommandError, match="may not import"):
+        call_command("import_records", "list", str(data), "--user", auditor.username)
 
 
 def test_the_command_fails_loudly_and_saves_nothing_on_a_bad_file(world, data_manager, tmp_path, fingerprint):

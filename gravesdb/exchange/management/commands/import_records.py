@@ -37,9 +37,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         actor = command_actor(options["user"], default_role=roles.DATA_MANAGER)
         model = options["model"]
-        if model != "list" and not actor.has_perm(f"{IMPORTABLE[model]._meta.model._meta.app_label}.import_"
-                                                  f"{IMPORTABLE[model]._meta.model._meta.model_name}"):
-            raise CommandError(f"{actor} may not import {model}.")
+        # A list feeds every importable model, so it needs every import permission.
+        needed = IMPORTABLE.values() if model == "list" else [IMPORTABLE[model]]
+        for resource in needed:
+            meta = resource._meta.model._meta
+            if not actor.has_perm(f"{meta.app_label}.import_{meta.model_name}"):
+                raise CommandError(f"{actor} may not import {meta.verbose_name_plural}.")
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(f"No file at {path}.")
