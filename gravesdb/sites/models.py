@@ -157,6 +157,13 @@ class Site(RecordedModel):
             ("view_exact_location", _("Can see exact site coordinates")),
             ("merge_site", _("Can merge duplicate sites")),
         ]
+        # The site list pages in reference-code order within the commonest filters; without
+        # these, a page for one governorate walks the code index past every other one.
+        indexes = [
+            models.Index(fields=["first_level_area", "reference_code"], name="site_area_code_idx"),
+            models.Index(fields=["country", "reference_code"], name="site_country_code_idx"),
+            models.Index(fields=["status", "reference_code"], name="site_status_code_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(latitude__gte=-90, latitude__lte=90), name="site_latitude_range"),
             models.CheckConstraint(condition=Q(longitude__gte=-180, longitude__lte=180), name="site_longitude_range"),
