@@ -1,6 +1,8 @@
 """Settings for the test suite: the real ones, with a throwaway key and a fast hasher."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
 # A fixed identity key (tests only), so witness identities encrypt as in production.
@@ -9,7 +11,14 @@ os.environ.setdefault("GRAVESDB_IDENTITY_KEY", "tests:dGVzdHMtb25seS1pZGVudGl0eS
 from gravesdb.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
+# Each run keeps its files apart, as it keeps its database apart: job and record
+# names restart with each test database, and a file an earlier run left behind
+# would make storage rename the new one.
+_FILES = Path(tempfile.mkdtemp(prefix="gravesdb-test-files-"))
+MEDIA_ROOT = _FILES / "media"
+PRIVATE_ROOT = _FILES / "private"
+for _name in ("import_export", "exchange"):
+    STORAGES[_name]["OPTIONS"]["location"] = PRIVATE_ROOT / _name  # noqa: F405
 SECURE_SSL_REDIRECT = False
 
 # One test database per run: several runs may share one server (the embedded one
