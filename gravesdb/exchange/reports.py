@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.apps import apps
+from django.conf import settings
 from django.db import connection, models
 from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.expressions import RawSQL
@@ -29,6 +30,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gravesdb.sites.locations import COARSENED, coarsened_point
 from gravesdb.sites.models import Site, SiteCitation, VictimEstimate
 from gravesdb.sources.models import Citation, Organization, Source
 from gravesdb.testimony.models import Testimony, TestimonySite
@@ -218,7 +220,10 @@ def withheld(request: ReportRequest) -> list[str]:
     if not request.estimates and not request.user.has_perm("sites.view_exact_location"):
         n = count(visible.filter(latitude__isnull=False), as_of)
         if n:
-            notes.append(_("coordinates of %(n)d sites (needs permission to see exact locations)") % {"n": n})
+            notes.append(
+                _("exact coordinates of %(n)d sites, coarsened to a %(grid)s° grid (needs permission to see exact locations)")
+                % {"n": n, "grid": settings.SITE_LOCATION_GRID_DEGREES}
+            )
     return notes
 
 
@@ -238,8 +243,9 @@ def export_report(request: ReportRequest, *, path: Path, file_format: str = "csv
     with path.open("wb") as stream:
         writer = writer_for(file_format, stream, headers, excel=excel)
         for row in stream_rows(queryset, request.as_of):
-            if hide_location:
-                row = (*row[:7], None, None, *row[9:])
+            if hide_location and row[7] is not None:
+                # A partner or public copy gets the grid cell's centre, marked as coarsened.
+                row = (*row[:7], *coarsened_point(row[7], row[8]), COARSENED, *row[10:])
             writer.write(row)
             rows += 1
             if progress and rows % CHUNK == 0:

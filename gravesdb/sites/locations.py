@@ -69,12 +69,17 @@ def shown_location(site, *, exact: bool) -> ShownLocation:
     grid = settings.SITE_LOCATION_GRID_DEGREES
     cell_radius = int(grid * _METRES_PER_DEGREE * math.sqrt(2) / 2)
     return ShownLocation(
-        _cell_centre(site.latitude, grid, bound=90),
-        _cell_centre(site.longitude, grid, bound=180),
+        *coarsened_point(site.latitude, site.longitude),
         COARSENED,
         max(radius, cell_radius),
         coarsened=True,
     )
+
+
+def coarsened_point(latitude, longitude) -> tuple[Decimal, Decimal]:
+    """The centre of the grid cell holding the point: what readers without the permission get."""
+    grid = settings.SITE_LOCATION_GRID_DEGREES
+    return _cell_centre(Decimal(latitude), grid, bound=90), _cell_centre(Decimal(longitude), grid, bound=180)
 
 
 def grid_degrees() -> Decimal:

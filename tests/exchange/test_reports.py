@@ -64,12 +64,20 @@ def test_confidential_sites_are_withheld_from_roles_that_cannot_see_them_and_the
     assert "IQ-NI-0099" in path.read_text(encoding="utf-8")
 
 
-def test_coordinates_are_withheld_without_the_exact_location_permission(world, tmp_path):
+def test_readers_without_the_permission_get_coarsened_marked_points(world, auditor, tmp_path):
     user = UserFactory(username="partner")
     user.user_permissions.add(*Permission.objects.filter(codename__in=["view_site", "export_site"]))
     outcome, path = report(user, tmp_path)
-    assert {(r["latitude"], r["longitude"]) for r in rows(path)} == {("", "")}
-    assert "coordinates of 2 sites" in outcome.withheld[0]
+    _exact_outcome, exact_path = report(auditor, tmp_path, "exact.csv")
+    exact = {r["reference_code"]: r for r in rows(exact_path)}
+    for row in rows(path):
+        if exact[row["reference_code"]]["latitude"] == "":
+            continue
+        assert row["location_precision"] == "coarsened"
+        assert (row["latitude"], row["longitude"]) != (exact[row["reference_code"]]["latitude"], exact[row["reference_code"]]["longitude"])
+        assert abs(float(row["latitude"]) - float(exact[row["reference_code"]]["latitude"])) <= 0.05 + 1e-9
+        assert abs(float(row["longitude"]) - float(exact[row["reference_code"]]["longitude"])) <= 0.05 + 1e-9
+    assert "exact coordinates of 2 sites, coarsened" in outcome.withheld[0]
 
 
 def test_archived_and_merged_sites_are_left_out_by_default(world, auditor, tmp_path):
