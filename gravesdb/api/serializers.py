@@ -379,3 +379,19 @@ class TestimonySerializer(RecordedSerializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True, help_text="Send as `Authorization: Token <token>`.")
+
+
+class StaleVersionSerializer(serializers.Serializer):
+    """The 409 answer to an update based on an older version (for the schema)."""
+
+    detail = serializers.CharField()
+    your_version = serializers.IntegerField()
+    current_version = serializers.IntegerField()
+    changed_by = serializers.ListField(child=serializers.CharField(), help_text="Who saved since your version.")
+    changed_fields = serializers.ListField(child=serializers.CharField(), help_text="Names only, never values.")
+
+
+class VersionRequiredSerializer(serializers.Serializer):
+    """The 428 answer to an update that names no version (for the schema)."""
+
+    detail = serializers.CharField()

@@ -14,13 +14,11 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gravesdb.core.models import ConcurrentEdit
 from gravesdb.sites.filtersets import SiteFilterSet, VictimEstimateFilterSet
 from gravesdb.sites.locations import can_see_exact_location, shown_location
 from gravesdb.sites.models import SiteCitation, VictimEstimate
@@ -31,7 +29,7 @@ from gravesdb.testimony.models import TestimonySite, Witness, WitnessIdentity
 from gravesdb.workspace.map import marker_radius
 from gravesdb.workspace.selectors import visible_citations, visible_sites, visible_testimonies
 
-from . import serializers
+from . import serializers, versions
 from .geojson import GeoJSONPagination, GeoJSONRenderer, SiteFeatureCollectionSerializer
 from .permissions import IdentityPermissions
 
@@ -50,6 +48,7 @@ class RecordViewSet(
     """
 
     filter_backends = [DjangoFilterBackend, OrderingFilter]
+    schema = versions.VersionedRecordSchema()
     ordering_fields = ["created_at", "updated_at"]
     ordering = ["created_at"]
 
@@ -57,42 +56,30 @@ class RecordViewSet(
         serializer.save()
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
-    def perform_update(self, serializer):
-        """Refuse a write based on a stale read, as the admin does.
+    def update(self, request, *args, **kwargs):
+        """Apply a PUT or PATCH only on top of the version the client read.
 
-        A client names the version it read, in the body (``version``) or as
-        ``If-Match``; if the record moved on since, the answer is 409 with what
-        changed and who changed it, instead of a silent overwrite.
+        The order is the refusals': a record the reader may not see is a 404, an
+        update naming no version a 428, invalid data a 400, and a version that is no
+        longer current a 409 with what changed and who changed it. The row stays
+        locked from the check to the save, so nobody can slip a change in between.
         """
-        expected = self.request.headers.get("If-Match", "").strip('"') or self.request.data.get("version")
+        record = self.get_object()
+        expected = versions.version_named(request)
+        serializer = self.get_serializer(record, data=request.data, partial=kwargs.pop("partial", False))
+        serializer.is_valid(raise_exception=True)
         with transaction.atomic():
-            if expected not in (None, ""):
-                try:
-                    serializer.instance.lock_version(serializer.instance.pk, expected_version=int(expected))
-                except (TypeError, ValueError):
-                    raise ValidationError({"version": ["The version must be a whole number."]})
-                except ConcurrentEdit as stale:
-                    raise StaleVersion(stale)
+            versions.check_version(record, expected)
             serializer.save()
-        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+        return Response(self.get_serializer(self.get_queryset().get(pk=record.pk)).data)
 
-
-class StaleVersion(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "stale_version"
-
-    def __init__(self, stale: ConcurrentEdit):
-        super().__init__()
-        changes = stale.changes()
-        # Set directly, not through APIException's coercion, so versions stay numbers.
-        # Field names only: the values may be ones this reader may not see.
-        self.detail = {
-            "detail": "The record changed since you read it; reload it and apply your change again.",
-            "your_version": stale.expected_version,
-            "current_version": stale.current_version,
-            "changed_by": changes.get("by", []),
-            "changed_fields": [name for name, _then, _now in changes.get("fields", [])],
-        }
+    def finalize_response(self, request, response, *args, **kwargs):
+        """A single record's answer carries its version as the ETag, ready for If-Match."""
+        data = getattr(response, "data", None)
+        one_record = getattr(self, "action", None) in versions.RECORD_ACTIONS and isinstance(data, dict)
+        if one_record and response.status_code < 300 and "version" in data:
+            response["ETag"] = versions.etag(data["version"])
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 class SiteViewSet(RecordViewSet):

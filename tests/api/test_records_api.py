@@ -73,8 +73,9 @@ def test_a_cited_passage_is_never_rewritten(api_for, researcher):
     )
     url = reverse("api:citation-detail", args=[citation.pk])
     api = api_for(researcher)
-    assert api.patch(url, {"quote": "Some 400 victims."}, format="json").status_code == 400
-    assert api.patch(url, {"credibility": 2}, format="json").status_code == 200
+    read = api.get(url)["ETag"]
+    assert api.patch(url, {"quote": "Some 400 victims."}, format="json", HTTP_IF_MATCH=read).status_code == 400
+    assert api.patch(url, {"credibility": 2}, format="json", HTTP_IF_MATCH=read).status_code == 200
     citation.refresh_from_db()
     assert citation.quote == "Some 4,000 IS victims." and citation.credibility == 2
 

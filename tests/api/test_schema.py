@@ -97,7 +97,9 @@ def test_write_responses_match_the_schema(schema, everything, researcher):
     assert response.status_code == 201, response.json()
     spec.validate_response(DjangoOpenAPIRequest(response.wsgi_request), DjangoOpenAPIResponse(response))
     site_id = response.json()["id"]
-    response = client.patch(reverse("api:site-detail", args=[site_id]), {"locality": "Kocho"}, format="json")
+    response = client.patch(
+        reverse("api:site-detail", args=[site_id]), {"locality": "Kocho"}, format="json", HTTP_IF_MATCH=response["ETag"]
+    )
     assert response.status_code == 200
     spec.validate_response(DjangoOpenAPIRequest(response.wsgi_request), DjangoOpenAPIResponse(response))
     response = client.post(
@@ -107,3 +109,22 @@ def test_write_responses_match_the_schema(schema, everything, researcher):
     )
     assert response.status_code == 201, response.json()
     spec.validate_response(DjangoOpenAPIRequest(response.wsgi_request), DjangoOpenAPIResponse(response))
+
+
+def test_refused_updates_answer_as_the_schema_says(schema, researcher):
+    """428 without a version and 409 from a stale one are documented, with If-Match and the ETag."""
+    spec = _validator(schema)
+    operation = schema["paths"]["/api/sites/{id}/"]["patch"]
+    assert {"409", "428"} <= set(operation["responses"]) and "ETag" in operation["responses"]["200"]["headers"]
+    assert "If-Match" in {parameter["name"] for parameter in operation["parameters"]}
+
+    client = APIClient()
+    client.force_login(researcher)
+    url = reverse("api:site-detail", args=[VictimEstimateFactory().site.pk])
+    missing = client.patch(url, {"locality": "Kocho"}, format="json")
+    assert missing.status_code == 428
+    spec.validate_response(DjangoOpenAPIRequest(missing.wsgi_request), DjangoOpenAPIResponse(missing))
+    assert client.patch(url, {"locality": "Kocho"}, format="json", HTTP_IF_MATCH='"1"').status_code == 200
+    stale = client.patch(url, {"locality": "Kocho village"}, format="json", HTTP_IF_MATCH='"1"')
+    assert stale.status_code == 409
+    spec.validate_response(DjangoOpenAPIRequest(stale.wsgi_request), DjangoOpenAPIResponse(stale))

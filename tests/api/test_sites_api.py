@@ -126,7 +126,7 @@ def test_writes_go_through_the_models_validation(api_for, researcher):
 def test_status_moves_only_by_a_recorded_step(api_for, researcher):
     api = api_for(researcher)
     site = Site.objects.get(pk=api.post(SITES, _new_site(status="reported"), format="json").json()["id"])
-    patched = api.patch(_site(site.pk), {"status": "closed", "name": "Kocho grave"}, format="json")
+    patched = api.patch(_site(site.pk), {"status": "closed", "name": "Kocho grave", "version": site.version}, format="json")
     assert patched.status_code == 200 and patched.json()["status"] == "reported"
     steps = reverse("api:site-status-changes", args=[site.pk])
     refused = api.post(steps, {"to_status": "protected", "changed_on": "2017-03", "reason": "Fenced"}, format="json")

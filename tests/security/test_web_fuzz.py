@@ -128,12 +128,32 @@ def test_api_updates_answer_junk_without_a_500(client_for, data_manager):
     def patch_junk(url_name, body):
         before = AuditEntry.objects.count()
         url = reverse(url_name, args=[records[url_name].pk])
-        response = client.patch(url, json.dumps(body, allow_nan=True), content_type="application/json")
+        # The version just read, so the junk reaches validation instead of stopping at the 428.
+        current = client.get(url)["ETag"]
+        response = client.patch(url, json.dumps(body, allow_nan=True), content_type="application/json", HTTP_IF_MATCH=current)
         assert response.status_code < 500, response.content[:500]
         if response.status_code >= 400:
             assert AuditEntry.objects.count() == before
 
     patch_junk()
+
+
+def test_api_updates_answer_a_junk_version_with_a_4xx(client_for, data_manager):
+    site = SiteFactory()
+    client = client_for(data_manager)
+    url = reverse("api:site-detail", args=[site.pk])
+
+    @FUZZ
+    @given(if_match=JUNK_TEXT, version=JUNK_JSON)
+    def patch_junk_version(if_match, version):
+        before = AuditEntry.objects.count()
+        body = json.dumps({"locality": "Badush", "version": version}, allow_nan=True)
+        response = client.patch(url, body, content_type="application/json", HTTP_IF_MATCH=if_match.replace("\x00", ""))
+        assert response.status_code < 500, response.content[:500]
+        if response.status_code != 200:
+            assert 400 <= response.status_code < 500 and AuditEntry.objects.count() == before
+
+    patch_junk_version()
 
 
 def test_a_malformed_link_in_an_autocomplete_field_is_a_form_error_not_a_500(client_for, data_manager):
