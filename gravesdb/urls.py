@@ -8,6 +8,7 @@ urlpatterns = [
     path("account/two-factor/", include("gravesdb.core.two_factor")),
     path("attachments/<path:path>", serve_attachment, name="attachment"),
     path("api/", include("gravesdb.api.urls")),
+    path("exchange/", include("gravesdb.exchange.urls")),
     # The researchers' workspace; "/" opens its site list.
     path("", include("gravesdb.workspace.urls")),
 ]

@@ -117,7 +117,9 @@ def _perform(job: ExchangeJob, progress) -> tuple[dict, bool]:
                 estimates=estimates,
                 as_of=datetime.date.fromisoformat(parameters["as_of"]) if parameters.get("as_of") else None,
                 site_ids=parameters.get("site_ids"),
+                site_filter=parameters.get("site_filter", ""),
                 description=parameters.get("description", ""),
+                count_unseen=parameters.get("count_unseen", True),
             )
             outcome = export_report(request, path=Path(folder) / name, file_format=file_format,
                                     excel=parameters.get("excel", False), progress=progress)

@@ -14,10 +14,15 @@ the report computes, and how, does not change; only what it reads.
 Beside every file goes ``FILE.sha256``: the digest in ``sha256sum -c`` form, then
 the row count, time, user, filters and what was withheld and why, so an auditor
 knows when a report is partial.
+
+The workspace's site list exports its filter through ``views.site_report``: the same
+``SiteFilterSet`` applied to the same current, visible sites, and the same rows and
+writers streamed as the response (``report_chunks``) instead of written to a file.
 """
 
 import datetime
 import hashlib
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,9 +32,11 @@ from django.db import connection, models
 from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gravesdb.sites.filtersets import SiteFilterSet
 from gravesdb.sites.locations import COARSENED, coarsened_point
 from gravesdb.sites.models import Site, SiteCitation, VictimEstimate
 from gravesdb.sources.models import Citation, Organization, Source
@@ -73,7 +80,12 @@ class ReportRequest:
     filters: dict = field(default_factory=dict)  # field lookups on Site, e.g. {"country": "IQ"}
     include_archived: bool = False
     site_ids: list | None = None  # an admin selection: exactly these sites
+    site_filter: str = ""  # the workspace site list's filter, as its query string (SiteFilterSet)
     description: str = ""  # how the filters read to a person (the admin's query string)
+    # Whether the manifest counts what the user may not see. Over the web it does not:
+    # the count of confidential sites matching a filter the user typed would tell a
+    # researcher whether a confidential site of that name exists.
+    count_unseen: bool = True
 
 
 @dataclass
@@ -92,7 +104,25 @@ def base_sites(request: ReportRequest):
         sites = sites.filter(pk__in=request.site_ids)
     if request.filters:
         sites = sites.filter(**request.filters)
+    if request.site_filter:
+        sites = site_filter(request.site_filter, sites)
     return sites
+
+
+def site_filter(query: str, sites):
+    """``sites`` narrowed by the site list's filter, refused whole if any part of it is invalid.
+
+    django-filter skips a filter whose value does not validate, which on a page shows
+    more rows but in a report would silently export more than was asked for (the
+    whole table, for a mistyped country). The filters test each site on its own
+    (its fields, or EXISTS over its estimates and citations), so filtering before
+    ``visible_to``/``current`` selects exactly the rows the page lists after them,
+    and lets the manifest count what was withheld within the filter.
+    """
+    filterset = SiteFilterSet(QueryDict(query), queryset=sites)
+    if not filterset.is_valid():
+        raise ValueError(_("Invalid site filter: %(errors)s") % {"errors": filterset.form.errors.as_text()})
+    return filterset.qs
 
 
 def site_report_queryset(request: ReportRequest):
@@ -201,22 +231,30 @@ def withheld(request: ReportRequest) -> list[str]:
     notes = []
     sites = base_sites(request)
     as_of = request.as_of
+    if not request.count_unseen:
+        sites = sites.visible_to(request.user)
     if not request.include_archived:
         hidden = count(sites, as_of) - count(sites.current(), as_of)
         if hidden:
             notes.append(_("%(n)d archived or merged sites (left out by default)") % {"n": hidden})
         sites = sites.current()
-    confidential = count(sites, as_of) - count(sites.visible_to(request.user), as_of)
-    if confidential:
-        notes.append(_("%(n)d confidential sites (the exporting user may not see them)") % {"n": confidential})
+    if request.count_unseen:
+        confidential = count(sites, as_of) - count(sites.visible_to(request.user), as_of)
+        if confidential:
+            notes.append(_("%(n)d confidential sites (the exporting user may not see them)") % {"n": confidential})
+    elif not request.user.has_perm("sites.view_confidential_site"):
+        notes.append(_("confidential sites, if any (the exporting user may not see them; their number would disclose them)"))
     visible = sites.visible_to(request.user)
     if not request.estimates and not request.user.has_perm("testimony.view_confidential_testimony"):
-        hidden_testimonies = TestimonySite.objects.filter(site__in=visible.values("pk")).exclude(
-            testimony__in=Testimony.objects.visible_to(request.user).values("pk")
-        )
-        n = count(hidden_testimonies, as_of)
-        if n:
-            notes.append(_("%(n)d links to confidential testimonies not counted") % {"n": n})
+        if request.count_unseen:
+            hidden_testimonies = TestimonySite.objects.filter(site__in=visible.values("pk")).exclude(
+                testimony__in=Testimony.objects.visible_to(request.user).values("pk")
+            )
+            n = count(hidden_testimonies, as_of)
+            if n:
+                notes.append(_("%(n)d links to confidential testimonies not counted") % {"n": n})
+        else:
+            notes.append(_("links to confidential testimonies, if any, not counted (their number would disclose them)"))
     if not request.estimates and not request.user.has_perm("sites.view_exact_location"):
         n = count(visible.filter(latitude__isnull=False), as_of)
         if n:
@@ -227,25 +265,76 @@ def withheld(request: ReportRequest) -> list[str]:
     return notes
 
 
+def report_query(request: ReportRequest, file_format: str):
+    """The report's header and query."""
+    if not request.estimates:
+        return SITE_REPORT_COLUMNS, site_report_queryset(request)
+    if file_format == "geojson":
+        raise ValueError(_("The estimates report has no locations; choose csv, xlsx or json."))
+    return ESTIMATES_REPORT_COLUMNS, estimates_report_queryset(request)
+
+
+def report_rows(request: ReportRequest, queryset):
+    """The rows every copy of the report carries, whatever it is written to."""
+    hide_location = not request.estimates and not request.user.has_perm("sites.view_exact_location")
+    for row in stream_rows(queryset, request.as_of):
+        if hide_location and row[7] is not None:
+            # A partner or public copy gets the grid cell's centre, marked as coarsened.
+            row = (*row[:7], *coarsened_point(row[7], row[8]), COARSENED, *row[10:])
+        yield row
+
+
+class _Chunks(io.RawIOBase):
+    """A stream the writers write to, emptied into a response CHUNK rows at a time."""
+
+    def __init__(self):
+        super().__init__()
+        self.chunks = []
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        data = b"".join(self.chunks)
+        self.chunks.clear()
+        return data
+
+
+def report_chunks(request: ReportRequest, *, file_format: str = "csv", excel: bool = False):
+    """The report's bytes for a streamed download: the rows and writer of ``export_report``.
+
+    CSV, JSON and GeoJSON come out byte for byte as the command writes them, so a
+    manifest ``export_report`` writes verifies the download. XLSX does not stream (its
+    zip directory comes last, and is laid out differently for a stream than for a
+    file): write it with ``export_report``.
+    """
+    if file_format == "xlsx":
+        raise ValueError("XLSX cannot be streamed; write it with export_report")
+    headers, queryset = report_query(request, file_format)
+    sink = _Chunks()
+    writer = writer_for(file_format, sink, headers, excel=excel)
+    for rows, row in enumerate(report_rows(request, queryset), 1):
+        writer.write(row)
+        if rows % CHUNK == 0:
+            yield sink.take()
+    writer.close()
+    yield sink.take()
+
+
 def export_report(request: ReportRequest, *, path: Path, file_format: str = "csv", excel: bool = False, progress=None) -> ExportOutcome:
     """Write the site (or estimates) report to ``path`` and its manifest to ``path.sha256``."""
     path = Path(path)
     exported_at = timezone.now()
-    if request.estimates:
-        if file_format == "geojson":
-            raise ValueError(_("The estimates report has no locations; choose csv, xlsx or json."))
-        headers, queryset = ESTIMATES_REPORT_COLUMNS, estimates_report_queryset(request)
-    else:
-        headers, queryset = SITE_REPORT_COLUMNS, site_report_queryset(request)
-    hide_location = not request.estimates and not request.user.has_perm("sites.view_exact_location")
+    headers, queryset = report_query(request, file_format)
     total = count(queryset, request.as_of) if progress else None
     rows = 0
     with path.open("wb") as stream:
         writer = writer_for(file_format, stream, headers, excel=excel)
-        for row in stream_rows(queryset, request.as_of):
-            if hide_location and row[7] is not None:
-                # A partner or public copy gets the grid cell's centre, marked as coarsened.
-                row = (*row[:7], *coarsened_point(row[7], row[8]), COARSENED, *row[10:])
+        for row in report_rows(request, queryset):
             writer.write(row)
             rows += 1
             if progress and rows % CHUNK == 0:
@@ -287,6 +376,7 @@ def export_records(resource, *, path: Path, file_format: str = "csv", excel: boo
 def _describe_filters(request: ReportRequest) -> str:
     parts = [request.description] if request.description else []
     parts += [f"{k}={v}" for k, v in sorted(request.filters.items())]
+    parts += [f"{k}={v}" for k, values in sorted(QueryDict(request.site_filter).lists()) for v in values]
     if request.site_ids is not None:
         parts.append(_("%(n)d sites selected") % {"n": len(request.site_ids)})
     if request.include_archived:
