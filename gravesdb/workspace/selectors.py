@@ -37,7 +37,9 @@ def filtered_sites(user, params, *, sort: str = ""):
     """The sites a reader asked for, with the reconciled range, in the chosen order.
 
     Returns the FilterSet too, so a page can show its form, errors and chips. The
-    exchange's site report uses this to export exactly what the page shows.
+    exchange's site report applies the same FilterSet before the same visibility
+    (``exchange.reports.site_filter``), so its manifest can say what the filter
+    withheld; tests/exchange/test_views.py checks both give the same sites.
     """
     filterset = SiteFilterSet(params or None, queryset=visible_sites(user))
     sites = filterset.qs

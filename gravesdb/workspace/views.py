@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
@@ -26,8 +26,14 @@ from .map import STATUS_COLOURS
 from .selectors import SITE_SORTS, filtered_sites, sites_citing, visible_citations, visible_sites
 
 PAGE_SIZES = (25, 50, 100, 200)
-# The exchange app's site report, if installed, exports exactly the filtered list.
+# The exchange app's site report, if installed, exports exactly the filtered list. The
+# workspace knows only its URL and parameters (docs/exchange.md), never its code.
 SITE_REPORT_URL_NAME = "exchange:site_report"
+SITE_REPORT_MENU = [
+    (_("Site report"), {}, [("CSV", {}), (_("CSV for Excel"), {"excel": "1"}), ("XLSX", {"format": "xlsx"}),
+                            ("JSON", {"format": "json"}), ("GeoJSON", {"format": "geojson"})]),
+    (_("Estimates report"), {"estimates": "1"}, [("CSV", {}), ("XLSX", {"format": "xlsx"}), ("JSON", {"format": "json"})]),
+]
 
 
 class LoginView(auth_views.LoginView):
@@ -43,12 +49,32 @@ def _page_size(request) -> int:
     return size if size in PAGE_SIZES else PAGE_SIZES[1]
 
 
-def _site_report_url(query: str) -> str | None:
+def _site_report_menu(user, filter_query: str) -> list[dict]:
+    """Links to each report and format of the filtered sites, each with its manifest."""
+    if not user.has_perm("sites.export_site"):
+        return []
     try:
         url = reverse(SITE_REPORT_URL_NAME)
     except NoReverseMatch:
-        return None
-    return f"{url}?{query}" if query else url
+        return []
+
+    def link(*options):
+        query = QueryDict(filter_query, mutable=True)
+        for option in options:
+            for name, value in option.items():
+                query[name] = value
+        return f"{url}?{query.urlencode()}" if query else url
+
+    return [
+        {
+            "label": report_label,
+            "links": [
+                {"label": label, "url": link(report, chosen), "manifest_url": link(report, chosen, {"manifest": "1"})}
+                for label, chosen in formats
+            ],
+        }
+        for report_label, report, formats in SITE_REPORT_MENU
+    ]
 
 
 @login_required
@@ -74,7 +100,7 @@ def site_list(request):
             "per_page": page.paginator.per_page,
             "query": query.urlencode(),
             "filter_query": _filter_query(request.GET),
-            "site_report_url": _site_report_url(_filter_query(request.GET)),
+            "site_reports": _site_report_menu(request.user, _filter_query(request.GET)),
         },
     )
 

@@ -244,7 +244,38 @@ def workspace_probes() -> list[Probe]:
             _contains(site_list, lambda records: records["confidential_site"].name),
         ),
         Probe("workspace", "see exact locations", "", "site dossier", _contains(dossier, lambda records: EXACT_LATITUDE)),
+        Probe("workspace", "export", "sites", "site report", lambda c, r: _site_report_download(c, r) is not None),
+        Probe(
+            "workspace",
+            "see confidential sites",
+            "",
+            "site report",
+            _report_contains(_site_report_download, lambda records: records["confidential_site"].reference_code),
+        ),
+        Probe(
+            "workspace",
+            "see exact locations",
+            "",
+            "site report",
+            _report_contains(_site_report_download, lambda records: EXACT_LATITUDE),
+        ),
     ]
+
+
+def _site_report_download(client, records):
+    """The site list's export as the client's user downloads it, or None if refused."""
+    response = client.get(reverse("exchange:site_report"))
+    if response.status_code != 200:
+        return None
+    return b"".join(response.streaming_content).decode("utf-8")
+
+
+def _report_contains(report_of, text):
+    def check(client, records):
+        report = report_of(client, records)
+        return report is not None and text(records) in report
+
+    return check
 
 
 # ---- the API ---------------------------------------------------------------------------------------
@@ -337,14 +368,6 @@ def _site_report(client, records):
     return path.read_text(encoding="utf-8")
 
 
-def _report_contains(text):
-    def check(client, records):
-        report = _site_report(client, records)
-        return report is not None and text(records) in report
-
-    return check
-
-
 def command_probes() -> list[Probe]:
     return [
         Probe("command", "export", "sites", "export_site_report", lambda c, r: _site_report(c, r) is not None),
@@ -353,9 +376,15 @@ def command_probes() -> list[Probe]:
             "see confidential sites",
             "",
             "export_site_report",
-            _report_contains(lambda records: records["confidential_site"].reference_code),
+            _report_contains(_site_report, lambda records: records["confidential_site"].reference_code),
         ),
-        Probe("command", "see exact locations", "", "export_site_report", _report_contains(lambda records: EXACT_LATITUDE)),
+        Probe(
+            "command",
+            "see exact locations",
+            "",
+            "export_site_report",
+            _report_contains(_site_report, lambda records: EXACT_LATITUDE),
+        ),
     ]
 
 

@@ -129,8 +129,16 @@ def test_names_in_any_script_keep_their_own_direction(client_for, researcher):
     assert "<bdi>Khasfa</bdi>" in page
 
 
-def test_export_links_to_the_site_report_with_the_same_filters(client_for, researcher, settings):
+def test_export_links_to_the_site_report_with_the_same_filters(client_for, researcher):
     SiteFactory()
-    settings.ROOT_URLCONF = "tests.workspace.urls_with_site_report"
     page = client_for(researcher).get(URL, {"status": "verified", "sort": "name", "page": 1}).content.decode()
     assert 'href="/exchange/site-report/?status=verified"' in page
+    for options in ("format=xlsx", "excel=1", "format=geojson", "estimates=1&amp;format=json", "format=json&amp;manifest=1"):
+        assert f'href="/exchange/site-report/?status=verified&amp;{options}"' in page, options
+    assert "<script" not in page.split('class="export-menu"')[1].split("</details>")[0]
+
+
+def test_no_export_menu_without_the_export_permission(client, coarse_reader):
+    SiteFactory()
+    client.force_login(coarse_reader)
+    assert "/exchange/site-report/" not in client.get(URL).content.decode()
