@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.db.models import Exists, OuterRef
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -9,12 +11,30 @@ from gravesdb.core.admin import RecordedAdmin
 from gravesdb.core.visibility import VisibilityAdminMixin
 
 from .choices import CountType
+from .filtersets import SiteFilterSet
 from .locations import can_see_exact_location, shown_location
 from .models import Site, SiteCitation, SiteRelation, SiteStatusChange, VictimEstimate
 from .services import check_status_transition, site_change_status
 
 
-class CountTypeFilter(admin.SimpleListFilter):
+class SiteFilterSetListFilter(admin.SimpleListFilter):
+    """A changelist filter answered by the pages' and the API's SiteFilterSet.
+
+    The question is then asked one way everywhere, and with EXISTS, so a site with
+    three matching estimates is listed (and counted) once, without DISTINCT.
+    """
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        filterset = SiteFilterSet({self.parameter_name: self.value()}, queryset=queryset)
+        if not filterset.is_valid():
+            # The FilterSet would skip the filter and list every site; the admin says the lookup is wrong.
+            raise IncorrectLookupParameters(filterset.form.errors.as_text())
+        return filterset.qs
+
+
+class CountTypeFilter(SiteFilterSetListFilter):
     """Sites with at least one estimate of the chosen count type."""
 
     title = _("count type")
@@ -23,14 +43,9 @@ class CountTypeFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return CountType.choices
 
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(estimates__count_type=self.value()).distinct()
-        return queryset
 
-
-class OrganizationFilter(admin.SimpleListFilter):
-    """Sites with a figure produced by the chosen organisation."""
+class OrganizationFilter(SiteFilterSetListFilter):
+    """Sites the chosen organisation produced a figure for, or published a cited source about."""
 
     title = _("organisation")
     parameter_name = "organization"
@@ -38,15 +53,15 @@ class OrganizationFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         from gravesdb.sources.models import Organization
 
-        # Only organisations behind figures the user may see: a name in this list is a disclosure too.
-        figures = VictimEstimate.objects.visible_to(request.user).values("pk")
-        organizations = Organization.objects.filter(estimates__in=figures).distinct()
+        # Only organisations behind figures and citations the user may see: a name in this list is a disclosure too.
+        sites = Site.objects.visible_to(request.user).values("pk")
+        figures = VictimEstimate.objects.visible_to(request.user)
+        organizations = Organization.objects.filter(
+            Exists(figures.filter(producing_organization=OuterRef("pk")))
+            | Exists(figures.filter(citation__source__publisher=OuterRef("pk")))
+            | Exists(SiteCitation.objects.filter(site__in=sites, citation__source__publisher=OuterRef("pk")))
+        )
         return [(str(pk), name) for pk, name in organizations.values_list("pk", "name")]
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(estimates__producing_organization=self.value()).distinct()
-        return queryset
 
 
 class SiteCitationInline(VisibilityAdminMixin, admin.TabularInline):

@@ -8,7 +8,7 @@ from pghistory.models import Events
 
 from gravesdb.sites.choices import SiteStatus
 from gravesdb.sites.models import Site, SiteStatusChange
-from tests.factories import CitationFactory, SiteFactory, VictimEstimateFactory
+from tests.factories import CitationFactory, SiteCitationFactory, SiteFactory, VictimEstimateFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +69,9 @@ def test_edit_is_shown_as_a_readable_diff_with_who_and_why(client_for, researche
     site = SiteFactory(name="Badush prison grave")
     client = client_for(researcher)
     change_url = reverse("admin:sites_site_change", args=[site.pk])
-    form = _site_form(name="Badush prison mass grave", change_reason="Name as in the UNAMI report")
+    form = _site_form(
+        name="Badush prison mass grave", change_reason="Name as in the UNAMI report", expected_version=site.version
+    )
     form.pop("status")
     assert client.post(change_url, form).status_code == 302
 
@@ -93,6 +95,7 @@ def test_status_follows_the_life_cycle_in_the_admin(client_for, researcher):
             "status_changes-0-reason": "Visited by the team",
             "status_changes-0-citation": str(citation.pk),
             "status_changes-0-site": str(site.pk),
+            "expected_version": Site.objects.get(pk=site.pk).version,
         })
         form.pop("status")
         return client.post(url, form)
@@ -146,3 +149,28 @@ def test_filters_for_count_type_and_status(client_for, researcher):
     VictimEstimateFactory(site=SiteFactory(name="Only reported"), count_type="reported")
     page = client_for(researcher).get(reverse("admin:sites_site_changelist"), {"count_type": "exhumed"}).content.decode()
     assert "Exhumed grave" in page and "Only reported" not in page
+
+
+def test_count_type_and_organisation_filters_are_the_site_lists_and_count_a_site_once(client_for, researcher):
+    site = SiteFactory(name="Exhumed twice")
+    first = VictimEstimateFactory(site=site, count_type="exhumed")
+    VictimEstimateFactory(site=site, count_type="exhumed", producing_organization=first.producing_organization)
+    cited = SiteCitationFactory(site=SiteFactory(name="Cited by the publisher"))
+    VictimEstimateFactory(site=SiteFactory(name="Someone else's"), count_type="reported")
+    client = client_for(researcher)
+    url = reverse("admin:sites_site_changelist")
+    page = client.get(url, {"count_type": "exhumed"})
+    assert [s.name for s in page.context["cl"].result_list] == ["Exhumed twice"] and page.context["cl"].result_count == 1
+    page = client.get(url, {"organization": str(first.producing_organization_id)})
+    assert [s.name for s in page.context["cl"].result_list] == ["Exhumed twice"]
+    # As on the workspace's site list: a publisher of a source cited for the site counts too.
+    publisher = cited.citation.source.publisher
+    page = client.get(url, {"organization": str(publisher.pk)})
+    assert [s.name for s in page.context["cl"].result_list] == ["Cited by the publisher"]
+    assert publisher.name in page.content.decode()  # offered in the filter
+
+
+def test_an_invalid_filter_value_is_refused_rather_than_ignored(client_for, researcher):
+    SiteFactory()
+    response = client_for(researcher).get(reverse("admin:sites_site_changelist"), {"count_type": "bogus"})
+    assert response.status_code == 302 and response["Location"].endswith("?e=1")
