@@ -11,9 +11,11 @@ as a role that owns nothing (docs/security.md, "Tamper-evident record").
 Installed for every table that exists when ``migrate`` finishes, so a history
 table or an evidentiary model added later is guarded without anyone listing it:
 
-- every pghistory event table: an audit entry per event (``audit_record_event``),
+- every pghistory event table: an audit entry per event (``audit_record_events``,
+  once per statement, sealing all the statement's events under one lock),
   and UPDATE, DELETE and TRUNCATE refused;
-- the audit log, its chain head and pghistory's context table: append-only;
+- the audit log, its chain head and pghistory's context table: append-only, and
+  the chain head moved to the last entry when a transaction commits;
 - every RecordedModel table: ``version`` goes up by one on every changed row,
   whatever wrote it, so optimistic locking also sees bulk and raw-SQL edits;
 - every evidentiary table (core.models.EVIDENTIARY_MODELS): DELETE and TRUNCATE
@@ -33,6 +35,12 @@ from .models import AuditEntry, ChainHead
 # the delete switch is the documented erasure path and its value is the reason,
 # which the audit entry of the resulting history event records.
 FUNCTIONS = r"""
+-- Replaced by the statement-level audit_record_events (and its triggers with it)
+-- and by audit_build_entry.
+DROP FUNCTION IF EXISTS audit_record_event() CASCADE;
+DROP FUNCTION IF EXISTS audit_changed_fields(jsonb, jsonb);
+DROP FUNCTION IF EXISTS audit_event_digest(jsonb, text[]);
+
 CREATE OR REPLACE FUNCTION gravesdb_is_superuser() RETURNS boolean
 LANGUAGE sql STABLE AS $$
     SELECT coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = current_user), false)
@@ -110,48 +118,41 @@ LANGUAGE sql STABLE AS $$
         'UTF8')), 'hex')
 $$;
 
--- The digest covers the columns the event had when it was written, so adding a
--- column to a tracked model later does not make old events look tampered with.
-CREATE OR REPLACE FUNCTION audit_event_digest(event jsonb, fields text[]) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT encode(sha256(convert_to(coalesce(
-        (SELECT jsonb_object_agg(key, value) FROM jsonb_each(event) WHERE key = ANY(fields)),
-        '{}'::jsonb)::text, 'UTF8')), 'hex')
-$$;
-
-CREATE OR REPLACE FUNCTION audit_changed_fields(event jsonb, previous jsonb) RETURNS text[]
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT coalesce(array_agg(key ORDER BY key), '{}')
-    FROM jsonb_each(event)
-    WHERE key NOT LIKE 'pgh\_%' AND key NOT IN ('id', 'created_at', 'created_by_id', 'updated_at', 'updated_by_id', 'version')
-      AND CASE
-          WHEN event->>'pgh_label' = 'delete' THEN false
-          WHEN previous IS NULL OR event->>'pgh_label' = 'insert' THEN value NOT IN ('null'::jsonb, '""'::jsonb, '[]'::jsonb)
-          ELSE previous->key IS DISTINCT FROM value
-      END
-$$;
-
--- SECURITY DEFINER: the application's role may not write the log itself, only
--- cause entries through the history triggers.
-CREATE OR REPLACE FUNCTION audit_append(p_event_model text, p_object_model text, p_event jsonb, p_previous jsonb)
-RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_catalog SET TimeZone = 'UTC' AS $$
+-- The chain's tip, under the chain-head lock: the newest entry, or the head row
+-- when the log ends before it (entries removed), so that gap stays visible. The
+-- head row is locked, not rewritten, per append: rewriting one row thousands of
+-- times in one transaction leaves a chain of dead versions every later append
+-- must walk. It is moved on once, at commit (audit_advance_head).
+CREATE OR REPLACE FUNCTION audit_lock_chain(OUT tip_seq bigint, OUT tip_hash text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_catalog AS $$
 DECLARE
-    head audit_chainhead%ROWTYPE;
-    context jsonb;
-    entry audit_auditentry%ROWTYPE;
+    last_seq bigint;
+    last_hash text;
 BEGIN
-    SELECT * INTO head FROM audit_chainhead WHERE id = 1 FOR UPDATE;
+    SELECT h.seq, h.hash INTO tip_seq, tip_hash FROM audit_chainhead h WHERE h.id = 1 FOR UPDATE;
     IF NOT FOUND THEN
         INSERT INTO audit_chainhead (id, seq, hash) VALUES (1, 0, repeat('0', 64)) ON CONFLICT (id) DO NOTHING;
-        SELECT * INTO head FROM audit_chainhead WHERE id = 1 FOR UPDATE;
+        SELECT h.seq, h.hash INTO tip_seq, tip_hash FROM audit_chainhead h WHERE h.id = 1 FOR UPDATE;
     END IF;
-    IF p_event->>'pgh_context_id' IS NOT NULL THEN
-        SELECT metadata INTO context FROM pghistory_context WHERE id = (p_event->>'pgh_context_id')::uuid;
+    SELECT a.seq, a.hash INTO last_seq, last_hash FROM audit_auditentry a ORDER BY a.seq DESC LIMIT 1;
+    IF FOUND AND last_seq > tip_seq THEN
+        tip_seq := last_seq;
+        tip_hash := last_hash;
     END IF;
-    context := coalesce(context, '{}'::jsonb);
+END;
+$$;
 
-    entry.seq := head.seq + 1;
+-- Callers fix TimeZone to UTC, so timestamps in the sealed JSON never depend on the session.
+CREATE OR REPLACE FUNCTION audit_build_entry(
+    p_seq bigint, p_prev_hash text, p_event_model text, p_object_model text,
+    p_event jsonb, p_previous jsonb, p_context jsonb
+) RETURNS audit_auditentry
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    entry audit_auditentry%ROWTYPE;
+    context jsonb := coalesce(p_context, '{}'::jsonb);
+BEGIN
+    entry.seq := p_seq;
     entry.recorded_at := (p_event->>'pgh_created_at')::timestamptz;
     entry.event_model := p_event_model;
     entry.event_id := (p_event->>'pgh_id')::bigint;
@@ -163,31 +164,100 @@ BEGIN
     entry.username := coalesce(context->>'username', '');
     entry.db_role := session_user;
     entry.reason := coalesce(nullif(context->>'reason', ''), nullif(current_setting('gravesdb.hard_delete_reason', true), ''), '');
-    entry.changed_fields := audit_changed_fields(p_event, p_previous);
-    entry.snapshot_fields := ARRAY(SELECT jsonb_object_keys(p_event) ORDER BY 1);
-    entry.event_digest := audit_event_digest(p_event, entry.snapshot_fields);
-    entry.prev_hash := head.hash;
+    -- One pass over the event's columns gives both lists: every column sealed, and
+    -- those that changed (provenance and pghistory's own columns aside).
+    SELECT coalesce(array_agg(key ORDER BY key), '{}'),
+           coalesce(array_agg(key ORDER BY key) FILTER (
+               WHERE key NOT LIKE 'pgh\_%'
+                 AND key NOT IN ('id', 'created_at', 'created_by_id', 'updated_at', 'updated_by_id', 'version')
+                 AND CASE
+                     WHEN p_event->>'pgh_label' = 'delete' THEN false
+                     WHEN p_previous IS NULL OR p_event->>'pgh_label' = 'insert' THEN value NOT IN ('null'::jsonb, '""'::jsonb, '[]'::jsonb)
+                     ELSE p_previous->key IS DISTINCT FROM value
+                 END), '{}')
+    INTO entry.snapshot_fields, entry.changed_fields
+    FROM jsonb_each(p_event);
+    -- The digest covers the columns the event had when it was written (all of
+    -- them, here), so a column added to a tracked model later does not make old
+    -- events look tampered with: verify_audit_log digests only snapshot_fields.
+    entry.event_digest := encode(sha256(convert_to(p_event::text, 'UTF8')), 'hex');
+    entry.prev_hash := p_prev_hash;
     entry.hash := audit_entry_hash(entry);
-
-    INSERT INTO audit_auditentry VALUES (entry.*);
-    UPDATE audit_chainhead SET seq = entry.seq, hash = entry.hash WHERE id = 1;
+    RETURN entry;
 END;
 $$;
 
--- TimeZone is fixed so the sealed JSON of a timestamp never depends on the session.
-CREATE OR REPLACE FUNCTION audit_record_event() RETURNS trigger
-LANGUAGE plpgsql SET TimeZone = 'UTC' AS $$
+-- One event, appended on its own (sealing history written before the log existed).
+-- SECURITY DEFINER: the application's role may not write the log itself, only
+-- cause entries through the history triggers.
+CREATE OR REPLACE FUNCTION audit_append(p_event_model text, p_object_model text, p_event jsonb, p_previous jsonb)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_catalog SET TimeZone = 'UTC' AS $$
 DECLARE
-    event jsonb := to_jsonb(NEW);
-    previous jsonb;
+    tip record;
+    context jsonb;
 BEGIN
-    IF event ? 'pgh_obj_id' AND event->>'pgh_label' IS DISTINCT FROM 'insert' THEN
-        EXECUTE format(
-            'SELECT to_jsonb(e) FROM %I.%I e WHERE e.pgh_obj_id = $1 AND e.pgh_id < $2 ORDER BY e.pgh_id DESC LIMIT 1',
-            TG_TABLE_SCHEMA, TG_TABLE_NAME)
-            INTO previous USING NEW.pgh_obj_id, NEW.pgh_id;
+    SELECT * INTO tip FROM audit_lock_chain();
+    IF p_event->>'pgh_context_id' IS NOT NULL THEN
+        SELECT metadata INTO context FROM pghistory_context WHERE id = (p_event->>'pgh_context_id')::uuid;
     END IF;
-    PERFORM audit_append(TG_ARGV[0], TG_ARGV[1], event, previous);
+    INSERT INTO audit_auditentry
+    SELECT (audit_build_entry(tip.tip_seq + 1, tip.tip_hash, p_event_model, p_object_model, p_event, p_previous, context)).*;
+END;
+$$;
+
+-- Every event one statement wrote, sealed in pghistory's order under one lock: a
+-- bulk write of thousands of rows costs one lock and one insert, not thousands.
+-- TimeZone is fixed so the sealed JSON of a timestamp never depends on the session.
+CREATE OR REPLACE FUNCTION audit_record_events() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_catalog SET TimeZone = 'UTC' AS $$
+DECLARE
+    tip_seq bigint;
+    tip_hash text;
+    item record;
+    previous jsonb;
+    entry audit_auditentry%ROWTYPE;
+    entries audit_auditentry[] := '{}';
+    context jsonb;
+    context_id uuid;
+BEGIN
+    -- Static SQL over the transition table, so its plan is cached per history
+    -- table; only an update or delete looks up the object's event before it.
+    FOR item IN SELECT to_jsonb(n) AS event, n.pgh_id AS pgh_id, n.pgh_obj_id AS object_id, n.pgh_label AS label
+                FROM new_events n ORDER BY n.pgh_id
+    LOOP
+        IF tip_seq IS NULL THEN
+            SELECT * INTO tip_seq, tip_hash FROM audit_lock_chain();
+        END IF;
+        IF (item.event->>'pgh_context_id')::uuid IS DISTINCT FROM context_id THEN
+            context_id := (item.event->>'pgh_context_id')::uuid;
+            SELECT metadata INTO context FROM pghistory_context WHERE id = context_id;
+        END IF;
+        previous := NULL;
+        IF item.label <> 'insert' THEN
+            EXECUTE format(
+                'SELECT to_jsonb(p) FROM %I.%I p WHERE p.pgh_obj_id = $1 AND p.pgh_id < $2 ORDER BY p.pgh_id DESC LIMIT 1',
+                TG_TABLE_SCHEMA, TG_TABLE_NAME)
+                INTO previous USING item.object_id, item.pgh_id;
+        END IF;
+        entry := audit_build_entry(tip_seq + 1, tip_hash, TG_ARGV[0], TG_ARGV[1], item.event, previous, context);
+        entries := entries || entry;
+        tip_seq := entry.seq;
+        tip_hash := entry.hash;
+    END LOOP;
+    INSERT INTO audit_auditentry SELECT * FROM unnest(entries);
+    RETURN NULL;
+END;
+$$;
+
+-- Fired at commit (a deferred constraint trigger): the first firing moves the head
+-- to the transaction's last entry, the others find nothing to do.
+CREATE OR REPLACE FUNCTION audit_advance_head() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_catalog AS $$
+BEGIN
+    UPDATE audit_chainhead h SET seq = tip.seq, hash = tip.hash
+    FROM (SELECT a.seq, a.hash FROM audit_auditentry a ORDER BY a.seq DESC LIMIT 1) tip
+    WHERE h.id = 1 AND h.seq < tip.seq AND NEW.seq > h.seq;
     RETURN NULL;
 END;
 $$;
@@ -196,28 +266,22 @@ $$;
 -- here it is honoured for superusers only, so the application's role cannot write
 -- a change without its history event or undo pghistory's append-only protection.
 CREATE OR REPLACE FUNCTION public._pgtrigger_should_ignore(trigger_name NAME) RETURNS BOOLEAN AS $$
+    -- Called by every pgtrigger trigger on every row, so the common case (nothing
+    -- ignored) reads one setting and returns: no exception block (each would be a
+    -- subtransaction) and no catalogue lookup.
     DECLARE
-        _pgtrigger_ignore TEXT[];
-        _result BOOLEAN;
+        _pgtrigger_ignore TEXT := NULLIF(CURRENT_SETTING('pgtrigger.ignore', TRUE), '');
     BEGIN
-        IF NOT gravesdb_is_superuser() THEN
+        IF _pgtrigger_ignore IS NULL OR _pgtrigger_ignore = '{}' THEN
             RETURN FALSE;
         END IF;
-        BEGIN
-            SELECT INTO _pgtrigger_ignore CURRENT_SETTING('pgtrigger.ignore');
-            EXCEPTION WHEN OTHERS THEN
-        END;
-        IF _pgtrigger_ignore IS NOT NULL THEN
-            SELECT trigger_name = ANY(_pgtrigger_ignore) INTO _result;
-            RETURN _result;
-        ELSE
-            RETURN FALSE;
-        END IF;
+        RETURN trigger_name = ANY(_pgtrigger_ignore::TEXT[]) AND gravesdb_is_superuser();
     END;
 $$ LANGUAGE plpgsql;
 """
 
 AUDIT_TRIGGER = "gravesdb_audit"
+HEAD_TRIGGER = "gravesdb_audit_head"
 APPEND_ONLY_TRIGGER = "gravesdb_append_only"
 APPEND_ONLY_TRUNCATE_TRIGGER = "gravesdb_append_only_truncate"
 VERSION_TRIGGER = "gravesdb_version_bump"
@@ -241,10 +305,10 @@ def recorded_models():
     return [m for m in apps.get_models() if issubclass(m, RecordedModel) and m._meta.managed and not m._meta.proxy]
 
 
-def _trigger(cursor, name, table, timing, function, *args, level="ROW"):
+def _trigger(cursor, name, table, timing, function, *args, level="ROW", referencing=""):
     arguments = ", ".join(cursor.mogrify("%s", [arg]).decode() for arg in args)
     cursor.execute(
-        f"CREATE OR REPLACE TRIGGER {name} {timing} ON {_quote(table)} "
+        f"CREATE OR REPLACE TRIGGER {name} {timing} ON {_quote(table)} {referencing} "
         f"FOR EACH {level} EXECUTE FUNCTION {function}({arguments})"
     )
 
@@ -264,6 +328,11 @@ def install(using: str = DEFAULT_DB_ALIAS) -> None:
     with transaction.atomic(using=using), connection.cursor() as cursor:
         cursor.execute(FUNCTIONS)
         _append_only(cursor, AuditEntry._meta.db_table)
+        cursor.execute(
+            f"DROP TRIGGER IF EXISTS {HEAD_TRIGGER} ON {_quote(AuditEntry._meta.db_table)}; "
+            f"CREATE CONSTRAINT TRIGGER {HEAD_TRIGGER} AFTER INSERT ON {_quote(AuditEntry._meta.db_table)} "
+            "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION audit_advance_head()"
+        )
         _append_only(cursor, ChainHead._meta.db_table, operations="DELETE")
         _append_only(cursor, pghistory.models.Context._meta.db_table, operations="DELETE")
         for event_model in event_models():
@@ -273,9 +342,11 @@ def install(using: str = DEFAULT_DB_ALIAS) -> None:
                 AUDIT_TRIGGER,
                 table,
                 "AFTER INSERT",
-                "audit_record_event",
+                "audit_record_events",
                 event_model._meta.label,
                 event_model.pgh_tracked_model._meta.label,
+                level="STATEMENT",
+                referencing="REFERENCING NEW TABLE AS new_events",
             )
             _append_only(cursor, table)
         for model in recorded_models():
