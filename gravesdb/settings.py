@@ -258,15 +258,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"SiteStatusEnum": "gravesdb.sites.choices.SiteStatus"},
 }
 
-# History: every tracked table gets insert, update and delete triggers, and the event
-# tables refuse UPDATE and DELETE so the record cannot be quietly rewritten.
-import pghistory  # noqa: E402
-
-PGHISTORY_DEFAULT_TRACKERS = (
-    pghistory.InsertEvent(),
-    pghistory.UpdateEvent(),
-    pghistory.DeleteEvent(),
-)
+# History: every tracked table gets insert, update and delete triggers (see
+# gravesdb.core.history.track), and the event tables refuse UPDATE and DELETE so the
+# record cannot be quietly rewritten.
 PGHISTORY_APPEND_ONLY = True
 PGHISTORY_ADMIN_ALL_EVENTS = False
 

@@ -7,13 +7,14 @@ team running this installation, and reads the testimonies recorded without an
 organisation (docs/security.md, "Organisations").
 """
 
-import pghistory
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gravesdb.core import history
 
-@pghistory.track()
+
+@history.track()
 class Membership(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="membership"

@@ -13,6 +13,25 @@ import contextlib
 import pghistory
 
 
+def track(**options):
+    """Record every insert, update and delete of the decorated model in its history table.
+
+    The events are written by statement-level triggers: a bulk write of N rows
+    records its N events in one INSERT, which the audit chain then seals under
+    one lock. The trackers are made afresh for each model rather than taken from
+    PGHISTORY_DEFAULT_TRACKERS: pghistory deep-copies those, and the copies'
+    operations no longer compare equal to pgtrigger's, which silently turns
+    statement-level triggers into broken row-level SQL.
+    """
+    return pghistory.track(
+        pghistory.InsertEvent(),
+        pghistory.UpdateEvent(),
+        pghistory.DeleteEvent(),
+        level=pghistory.Statement,
+        **options,
+    )
+
+
 @contextlib.contextmanager
 def acting(actor=None, *, reason: str = "", **extra):
     """Attribute every database change inside the block to ``actor`` with ``reason``."""

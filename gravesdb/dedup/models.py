@@ -2,13 +2,13 @@
 
 import datetime
 
-import pghistory
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from gravesdb.core import history
 from gravesdb.core.models import RecordedModel
 from gravesdb.sites.models import Site
 
@@ -28,7 +28,7 @@ class ExactJSONEncoder(DjangoJSONEncoder):
         return super().default(o)
 
 
-@pghistory.track()
+@history.track()
 class SiteMerge(RecordedModel):
     """One merge of duplicate sites into a survivor: who, when, why, and everything needed to undo it.
 
@@ -84,7 +84,7 @@ class SiteMerge(RecordedModel):
         return self.undone_at is not None
 
 
-@pghistory.track()
+@history.track()
 class SiteMergeMember(RecordedModel):
     merge = models.ForeignKey(SiteMerge, on_delete=models.PROTECT, related_name="members")
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="merge_memberships")
@@ -98,7 +98,7 @@ class SiteMergeMember(RecordedModel):
         return str(self.site)
 
 
-@pghistory.track()
+@history.track()
 class DistinctSitesJudgement(RecordedModel):
     """A person looked at two proposed duplicates and found two different graves.
 

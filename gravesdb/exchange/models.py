@@ -1,11 +1,11 @@
 """What the exchange keeps: saved column mappings and the jobs that import or export files."""
 
-import pghistory
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gravesdb.core import history
 from gravesdb.core.models import RecordedModel
 from gravesdb.sources.models import Organization
 
@@ -26,7 +26,7 @@ class MappingTarget(models.TextChoices):
     LIST = "list", _("Flat list (one row per grave: sites, estimates, status, sources)")
 
 
-@pghistory.track()
+@history.track()
 class ColumnMapping(RecordedModel):
     """How one organisation's files map onto gravesdb's columns, kept for its next file.
 

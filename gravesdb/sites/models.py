@@ -1,6 +1,5 @@
 """Where and how many: grave sites, their status history, relations and victim estimates."""
 
-import pghistory
 import pgtrigger
 import pycountry
 from django.contrib.postgres.fields import ArrayField
@@ -11,7 +10,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
-from gravesdb.core import edtf
+from gravesdb.core import edtf, history
 from gravesdb.core.choices import Sensitivity, choice_checks
 from gravesdb.core.models import RecordedModel
 from gravesdb.sources.models import Citation, Organization, validate_country_code
@@ -49,7 +48,7 @@ class SiteManager(models.Manager.from_queryset(SiteQuerySet)):
         return self.get(reference_code=reference_code)
 
 
-@pghistory.track()
+@history.track()
 class Site(RecordedModel):
     """A place where human remains were deposited together (Bournemouth Protocol)."""
 
@@ -267,7 +266,7 @@ class Site(RecordedModel):
         super().save(*args, **kwargs)
 
 
-@pghistory.track()
+@history.track()
 class SiteCitation(RecordedModel):
     """A passage that supports something about a site (its existence, place, period…)."""
 
@@ -283,7 +282,7 @@ class SiteCitation(RecordedModel):
         return str(self.citation)
 
 
-@pghistory.track()
+@history.track()
 class SiteStatusChange(RecordedModel):
     """One dated step in a site's life cycle, with who, why and what supports it."""
 
@@ -368,7 +367,7 @@ class SiteStatusChange(RecordedModel):
         super().save(*args, **kwargs)
 
 
-@pghistory.track()
+@history.track()
 class SiteRelation(RecordedModel):
     """Remains move: a secondary grave, a transfer of remains, a grave within a complex."""
 
@@ -399,7 +398,7 @@ class SiteRelation(RecordedModel):
         return f"{self.from_site} {self.get_kind_display().lower()} {self.to_site}"
 
 
-@pghistory.track()
+@history.track()
 class VictimEstimate(RecordedModel):
     """A contested number: a range of one kind, as of a date, from a cited source."""
 

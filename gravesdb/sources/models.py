@@ -2,7 +2,6 @@
 
 import hashlib
 
-import pghistory
 import pgtrigger
 import pycountry
 from django.contrib.postgres.fields import ArrayField
@@ -10,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from gravesdb.core import edtf
+from gravesdb.core import edtf, history
 from gravesdb.core.choices import choice_checks
 from gravesdb.core.models import RecordedModel
 
@@ -37,7 +36,7 @@ class OrganizationQuerySet(models.QuerySet):
         return self.get(name=name)
 
 
-@pghistory.track()
+@history.track()
 class Organization(RecordedModel):
     name = models.CharField(_("name"), max_length=255, unique=True)
     acronym = models.CharField(_("acronym"), max_length=32, blank=True)
@@ -78,7 +77,7 @@ def source_file_path(instance, filename):
     return f"sources/{instance.id}/{filename}"
 
 
-@pghistory.track()
+@history.track()
 class Source(RecordedModel):
     """A document a fact comes from: a report, an article, an interview record."""
 
@@ -159,7 +158,7 @@ def _digest(field_file) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-@pghistory.track()
+@history.track()
 class Citation(RecordedModel):
     """One passage of one source, vouching for named fields of one record.
 

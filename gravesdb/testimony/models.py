@@ -5,7 +5,6 @@ with its own permission, so no query, inline or export of witnesses reaches it b
 accident; everything else refers to a witness by pseudonym code only.
 """
 
-import pghistory
 import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,7 +13,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from gravesdb.core import edtf
+from gravesdb.core import edtf, history
 from gravesdb.core.choices import Sensitivity, choice_checks
 from gravesdb.core.models import RecordedModel
 from gravesdb.sites.models import Site
@@ -50,7 +49,7 @@ class WitnessQuerySet(models.QuerySet):
         )
 
 
-@pghistory.track()
+@history.track()
 class Witness(RecordedModel):
     pseudonym = models.CharField(
         _("pseudonym code"), max_length=16, unique=True, blank=True, editable=False, help_text=_("Generated: W-0001.")
@@ -126,7 +125,7 @@ class WitnessIdentityQuerySet(models.QuerySet):
         return self.filter(legal_name_index__in=crypto.blind_indexes(name))
 
 
-@pghistory.track()
+@history.track()
 class WitnessIdentity(RecordedModel):
     """Who the witness really is: seen only by the witness protection officer.
 
@@ -201,7 +200,7 @@ class ConsentQuerySet(models.QuerySet):
         return self.filter(witness__in=Witness.objects.visible_to(user).values("pk"))
 
 
-@pghistory.track()
+@history.track()
 class Consent(RecordedModel):
     witness = models.ForeignKey(Witness, verbose_name=_("witness"), on_delete=models.PROTECT, related_name="consents")
     given_on = models.DateField(_("date given"))
@@ -252,7 +251,7 @@ class Consent(RecordedModel):
         return self.withdrawn_on is None and self.scope in SHAREABLE_SCOPES
 
 
-@pghistory.track()
+@history.track()
 class ConsentPartner(RecordedModel):
     consent = models.ForeignKey(Consent, on_delete=models.PROTECT, related_name="partner_links")
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
@@ -301,7 +300,7 @@ class TestimonyQuerySet(models.QuerySet):
         )
 
 
-@pghistory.track()
+@history.track()
 class Testimony(RecordedModel):
     witness = models.ForeignKey(Witness, verbose_name=_("witness"), on_delete=models.PROTECT, related_name="testimonies")
     sites = models.ManyToManyField(
@@ -404,7 +403,7 @@ class Testimony(RecordedModel):
             )
 
 
-@pghistory.track()
+@history.track()
 class TestimonySite(RecordedModel):
     testimony = models.ForeignKey(Testimony, on_delete=models.PROTECT, related_name="site_links")
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="testimony_links")
@@ -418,7 +417,7 @@ class TestimonySite(RecordedModel):
         return str(self.site)
 
 
-@pghistory.track()
+@history.track()
 class TestimonyCitation(RecordedModel):
     testimony = models.ForeignKey(Testimony, on_delete=models.PROTECT, related_name="testimony_citations")
     citation = models.ForeignKey(Citation, on_delete=models.PROTECT, related_name="testimony_citations")
