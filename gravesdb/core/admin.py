@@ -43,7 +43,70 @@ admin.site.site_title = _("gravesdb")
 admin.site.index_title = _("Documentation of mass graves")
 
 
-class RecordedForm(forms.ModelForm):
+class VersionField(forms.IntegerField):
+    """The version a record was opened at, carried hidden through a form and back.
+
+    It never counts as a change: a row whose only difference is that it was opened
+    at an older version must not be saved (that save is what the check refuses).
+    """
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, min_value=1, **kwargs)
+
+    def has_changed(self, initial, data):
+        return False
+
+
+VERSION_MISSING = _(
+    "This form did not say which version of the record it was opened at, so saving it could overwrite "
+    "someone else's changes unseen. Nothing was saved: reload the page and make your changes again."
+)
+
+
+class VersionedForm(forms.Form):
+    """A model form of an existing record must send back the version it was opened at.
+
+    Mixed into model forms only (it reads ``self.instance``): the change form
+    (``RecordedForm``) and every inline row of a recorded model (``VersionedInline``).
+    Required on change, not on add, so a hand-made or scripted POST that leaves it
+    out cannot skip the check.
+    """
+
+    expected_version = VersionField()
+    # Fields whose values the editor may not see: the diff names them without values.
+    # Set per request by the admin (``unshown_fields``).
+    unshown_fields = frozenset()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance._state.adding:
+            self.initial.setdefault("expected_version", self.instance.version)
+            self.fields["expected_version"].required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        if "expected_version" in self._errors:
+            # The field is hidden, so its own error would show nowhere: say it for the form.
+            del self._errors["expected_version"]
+            raise ValidationError(VERSION_MISSING, code="version_missing")
+        return cleaned
+
+    def check_version(self, what) -> None:
+        """Lock the record's row for the rest of the transaction; refuse if it moved on.
+
+        The admin validates and saves inside one transaction, so the row stays
+        locked from this check until the save: nobody can slip in between.
+        """
+        try:
+            type(self.instance).lock_version(self.instance.pk, expected_version=self.cleaned_data["expected_version"])
+        except ConcurrentEdit as edit:
+            message = concurrent_edit_message(edit, what=what, unshown=self.unshown_fields)
+            raise ValidationError(message, code="concurrent_edit") from edit
+
+
+class RecordedForm(VersionedForm, forms.ModelForm):
     change_reason = forms.CharField(
         label=_("Reason for this change"),
         required=False,
@@ -51,38 +114,114 @@ class RecordedForm(forms.ModelForm):
         widget=forms.TextInput(attrs={"size": 80}),
         help_text=_("Kept with the record's history: what prompted the entry or correction."),
     )
-    # The version the editor opened; a save from an older one is refused (optimistic locking).
-    expected_version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.instance._state.adding:
-            self.fields["expected_version"].initial = self.instance.version
 
     def clean(self):
         cleaned = super().clean()
-        expected = cleaned.get("expected_version")
-        if expected is not None and not self.instance._state.adding:
-            try:
-                # The admin saves inside one transaction, so the row stays locked
-                # from this check until the save: nobody can slip in between.
-                type(self.instance).lock_version(self.instance.pk, expected_version=expected)
-            except ConcurrentEdit as edit:
-                raise ValidationError(concurrent_edit_message(edit), code="concurrent_edit") from edit
+        if not self.instance._state.adding:
+            self.check_version(_("this record"))
         return cleaned
 
 
-def concurrent_edit_message(edit: ConcurrentEdit) -> str:
-    """Tell the second editor what the first one changed, so nothing is overwritten blind."""
+class VersionedRowsFormSet(forms.BaseInlineFormSet):
+    """Refuses the whole save when an existing row that would be written is stale.
+
+    A row is checked when it would be written (changed or marked for deletion):
+    an unchanged row is not saved, so it cannot overwrite anything. "Changed" is
+    judged against the row as stored now, so a row someone else edited since the
+    page was opened counts as changed and is checked. Deletions are checked here
+    because Django ignores the errors of a row marked for deletion.
+    """
+
+    def clean(self):
+        super().clean()
+        for form in self.initial_forms:
+            deleting = self.can_delete and self._should_delete_form(form)
+            if not deleting and (form.errors or not form.has_changed()):
+                continue  # not written: unchanged, or refused already
+            what = _("this %(row)s") % {"row": form.instance._meta.verbose_name}
+            if form.cleaned_data.get("expected_version") is None:
+                error = ValidationError(VERSION_MISSING, code="version_missing")
+            else:
+                try:
+                    form.check_version(what)
+                    continue
+                except ValidationError as stale:
+                    error = stale
+            if deleting:
+                raise error
+            form.add_error(None, error)
+
+
+class VersionedInline:
+    """An inline whose existing rows carry their version (hidden) and are refused when stale.
+
+    Applied by ``RecordedAdmin.get_inlines`` to every inline of a recorded model, so
+    no inline can be declared without it.
+    """
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.unshown_fields = unshown_fields(self, request)
+        return formset
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (title, {**options, "fields": [f for f in options["fields"] if f != "expected_version"]})
+            for title, options in super().get_fieldsets(request, obj)
+        ]
+        if self.has_change_permission(request, obj):
+            title, options = fieldsets[0]
+            fieldsets[0] = (title, {**options, "fields": [*options["fields"], "expected_version"]})
+        return fieldsets
+
+
+@functools.cache
+def _combined(mixin, base):
+    if issubclass(base, mixin):
+        return base
+    return type(base.__name__, (mixin, base), {"__module__": base.__module__})
+
+
+@functools.cache
+def version_checked(inline_class):
+    """``inline_class``, with each existing row carrying and checking its version."""
+    if not issubclass(inline_class.model, RecordedModel) or issubclass(inline_class, VersionedInline):
+        return inline_class
+    return type(
+        inline_class.__name__,
+        (VersionedInline, inline_class),
+        {
+            "__module__": inline_class.__module__,
+            "form": _combined(VersionedForm, inline_class.form),
+            "formset": _combined(VersionedRowsFormSet, inline_class.formset),
+        },
+    )
+
+
+def unshown_fields(model_admin, request) -> frozenset:
+    """The fields whose values ``request.user`` may not see (``history_hidden_fields``, e.g. exact coordinates)."""
+    hidden = getattr(model_admin, "history_hidden_fields", {})
+    return frozenset(field for field, permission in hidden.items() if not request.user.has_perm(permission))
+
+
+def concurrent_edit_message(edit: ConcurrentEdit, *, what=_("this record"), unshown=frozenset()) -> str:
+    """Tell the second editor what the first one changed, so nothing is overwritten blind.
+
+    Fields in ``unshown`` are named without their values: a researcher who may see
+    only a coarsened point must not learn the coordinates from a refused save.
+    """
     changes = edit.changes()
-    shown = "; ".join(f"{field}: “{_shown(old)}” → “{_shown(new)}”" for field, old, new in changes["fields"])
+    shown = "; ".join(
+        f"{field}: {_('(not shown to you)')}" if field in unshown else f"{field}: “{_shown(old)}” → “{_shown(new)}”"
+        for field, old, new in changes["fields"]
+    )
     return str(
         _(
-            "Someone else saved this record while you were editing it (%(who)s). Your changes were not saved. "
+            "Someone else saved %(what)s while you were editing it (%(who)s). Your changes were not saved. "
             "Changed since you opened it: %(changes)s. Reload the page to see the current record, then make "
             "your changes again."
         )
-    ) % {"who": ", ".join(changes["by"]) or _("unknown"), "changes": shown or _("only bookkeeping fields")}
+    ) % {"what": what, "who": ", ".join(changes["by"]) or _("unknown"), "changes": shown or _("only bookkeeping fields")}
 
 
 def _shown(value) -> str:
@@ -223,6 +362,14 @@ class RecordedAdmin(admin.ModelAdmin):
     def has_archive_permission(self, request, obj=None):
         opts = self.opts
         return request.user.has_perm(f"{opts.app_label}.archive_{opts.model_name}")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.unshown_fields = unshown_fields(self, request)  # a fresh class per request
+        return form
+
+    def get_inlines(self, request, obj):
+        return [version_checked(inline) for inline in super().get_inlines(request, obj)]
 
     def get_inline_instances(self, request, obj=None):
         inlines = super().get_inline_instances(request, obj)

@@ -99,6 +99,7 @@ def test_withdrawing_in_the_admin_asks_why_and_goes_through_the_service(client_f
         "partner_links-0-id": str(consent.partner_links.get().pk),
         "partner_links-0-consent": str(consent.pk),
         "partner_links-0-organization": str(consent.partner_links.get().organization_id),
+        "partner_links-0-expected_version": str(consent.partner_links.get().version),
     }
 
     refused = client.post(url, {**form, "change_reason": ""})

@@ -40,7 +40,8 @@ def test_saving_without_touching_the_name_records_no_identity_change(client_for,
     sealed = (identity.legal_name_ciphertext, identity.contact_ciphertext)
     url = reverse("admin:testimony_witnessidentity_change", args=[identity.pk])
 
-    assert client_for(protection_officer).post(url, _identity_form(identity.witness)).status_code == 302
+    form = _identity_form(identity.witness, expected_version=identity.version)
+    assert client_for(protection_officer).post(url, form).status_code == 302
 
     identity.refresh_from_db()
     assert (identity.legal_name_ciphertext, identity.contact_ciphertext) == sealed
@@ -52,7 +53,8 @@ def test_the_officer_reads_name_changes_in_the_history_decrypted(client_for, pro
     identity = WitnessIdentityFactory(legal_name="Mahmud Kalil")
     client = client_for(protection_officer)
     url = reverse("admin:testimony_witnessidentity_change", args=[identity.pk])
-    client.post(url, _identity_form(identity.witness, change_reason="Spelling from his ID card"))
+    form = _identity_form(identity.witness, change_reason="Spelling from his ID card", expected_version=identity.version)
+    assert client.post(url, form).status_code == 302
 
     history = client.get(reverse("admin:testimony_witness_history", args=[identity.witness.pk])).content.decode()
     assert "Mahmud Kalil" in history and NAME in history
