@@ -196,7 +196,10 @@ def main():
     parser.add_argument("--sites", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--import-rows", type=int, default=100_000)
-    parser.add_argument("--plain-rows", type=int, default=5_000, help="rows for the (slow) plain import_data baseline")
+    parser.add_argument(
+        "--plain-rows", type=int, default=None,
+        help="rows for the (slow) plain import_data baseline; the whole file unless given",
+    )
     parser.add_argument("--generate-without-audit", action="store_true")
     parser.add_argument("--skip-export", action="store_true", help="measure the imports only")
     parser.add_argument(
@@ -253,7 +256,7 @@ def measure_imports(args, lines, audit):
     data = estimate_file(args.import_rows)
     rows = data.count(b"\n") - 1
     seconds = time_import(data, rows)
-    plain_rows = min(args.plain_rows, rows)
+    plain_rows = min(args.plain_rows or rows, rows)
     plain_data = b"\n".join(data.split(b"\n")[: plain_rows + 1]) + b"\n"
     plain_seconds = time_plain_import(plain_data, plain_rows)
     ours, plain = rows / seconds, plain_rows / plain_seconds
