@@ -1,17 +1,35 @@
 from django.contrib import admin
 
+from gravesdb.core import roles
+
 from .models import AuditEntry
 
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    """For reading only: entries are written by the database and never changed."""
+    """For reading only: entries are written by the database and never changed.
+
+    Read by auditors and data managers (``audit.view_auditentry``). An entry holds
+    field names, never values, but its reason and timing are still about the record:
+    entries about witness identities are left out for anyone who may not see them,
+    as the record's own history leaves their events out.
+    """
+
+    # Labels, not imports: the audit log sits below the apps whose records it seals.
+    restricted_models = {"testimony.WitnessIdentity": roles.WITNESS_IDENTITIES}
 
     list_display = ["seq", "recorded_at", "username", "label", "object_model", "object_id", "changed", "reason"]
     list_filter = ["label", "object_model", "db_role"]
     search_fields = ["object_id", "username", "reason"]
     date_hierarchy = "recorded_at"
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        entries = super().get_queryset(request)
+        for model_label, permission in self.restricted_models.items():
+            if not request.user.has_perm(permission):
+                entries = entries.exclude(object_model=model_label)
+        return entries
 
     @admin.display(description="changed fields")
     def changed(self, entry):

@@ -47,6 +47,15 @@ SIGHT_ACTIONS = {
     "see confidential testimonies": "testimony.view_confidential_testimony",
     "see exact locations": "sites.view_exact_location",
 }
+# Matrix rows for reading the record of the record: who changed what (the audit log)
+# and which sites were merged (the merges and the judgements that two sites differ).
+# A role has the row when it holds every permission listed.
+OVERSIGHT_ACTIONS = {
+    "read the audit log": {"audit.view_auditentry"},
+    "read merge records": {"dedup.view_sitemerge", "dedup.view_sitemergemember", "dedup.view_distinctsitesjudgement"},
+}
+AUDIT_LOG = OVERSIGHT_ACTIONS["read the audit log"]
+MERGE_RECORDS = OVERSIGHT_ACTIONS["read merge records"]
 CONFIDENTIAL_SITES = SIGHT_ACTIONS["see confidential sites"]
 CONFIDENTIAL_TESTIMONIES = SIGHT_ACTIONS["see confidential testimonies"]
 EXACT_LOCATIONS = SIGHT_ACTIONS["see exact locations"]
@@ -68,12 +77,19 @@ ROLE_PERMISSIONS = {
     # coordinates: researchers' accounts are the most numerous and the most often
     # phished, and research needs the district, not the spot.
     RESEARCHER: _perms(EVIDENCE, ["view", "add", "change", "export"]),
-    # Reads everything except who the witnesses are; changes nothing.
-    AUDITOR: _perms(EVIDENCE, ["view", "export"]) | {CONFIDENTIAL_SITES, CONFIDENTIAL_TESTIMONIES, EXACT_LOCATIONS},
+    # Reads everything except who the witnesses are, including who changed what and
+    # which sites were merged (an audit needs the trail, not only the result); changes nothing.
+    AUDITOR: _perms(EVIDENCE, ["view", "export"])
+    | {CONFIDENTIAL_SITES, CONFIDENTIAL_TESTIMONIES, EXACT_LOCATIONS}
+    | AUDIT_LOG
+    | MERGE_RECORDS,
     # Keeps the record: archives and restores, imports other organisations' lists,
     # merges duplicates; still never sees who the witnesses are.
     DATA_MANAGER: _perms(EVIDENCE, ["view", "add", "change", "archive", "import", "export"])
     | {CONFIDENTIAL_SITES, CONFIDENTIAL_TESTIMONIES, EXACT_LOCATIONS, "sites.merge_site"}
+    # reads the audit log to answer "who changed this, and why?" while keeping the record,
+    | AUDIT_LOG
+    | MERGE_RECORDS
     # and keeps the column mappings other organisations' files are read with.
     | {"exchange.view_columnmapping", "exchange.add_columnmapping", "exchange.change_columnmapping"},
     # Protects the people who spoke: the only role that sees identities, and the one
@@ -88,7 +104,7 @@ def permission_matrix() -> dict[str, dict[str, str]]:
     """Role -> action -> what the role may do, in words, as docs/security.md shows it.
 
     A record action names the groups of records it covers ("sites, consents") or
-    "—"; a sight action is "yes" or "—". Anonymous visitors hold
+    "—"; a sight or oversight action is "yes" or "—". Anonymous visitors hold
     nothing: every surface asks them to log in.
     """
     matrix = {}
@@ -99,6 +115,8 @@ def permission_matrix() -> dict[str, dict[str, str]]:
             row[action] = ", ".join(groups) or "—"
         for action, permission in SIGHT_ACTIONS.items():
             row[action] = "yes" if permission in granted else "—"
+        for action, permissions in OVERSIGHT_ACTIONS.items():
+            row[action] = "yes" if permissions <= granted else "—"
         matrix[role] = row
     return matrix
 
@@ -112,7 +130,7 @@ def permission_matrix_markdown() -> str:
         "|---" * (len(role_names) + 1) + "|",
         *(
             f"| {action} | " + " | ".join(matrix[role][action] for role in role_names) + " |"
-            for action in [*RECORD_ACTIONS, *SIGHT_ACTIONS]
+            for action in [*RECORD_ACTIONS, *SIGHT_ACTIONS, *OVERSIGHT_ACTIONS]
         ),
     ]
     return "\n".join(lines)

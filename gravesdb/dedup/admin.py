@@ -1,7 +1,9 @@
 """Admin pages for deduplication: the candidates, the field-by-field merge, the record and its undo.
 
-Every page here needs ``sites.merge_site`` (the Data manager role): proposing,
-judging and merging sites rewrites what the record says about a grave. The
+Proposing, judging, merging and undoing need ``sites.merge_site`` (the Data
+manager role): they rewrite what the record says about a grave. The merge records
+and judgements can also be read, never changed, with their own view permissions
+(the Auditor role), since an audit has to be able to follow a merge. The
 candidates only ever include sites the user may see.
 """
 

@@ -145,3 +145,28 @@ def test_the_list_of_merges_costs_the_same_queries_however_many_merges(client_fo
         return len(queries)
 
     assert merges(1) == merges(4)
+
+
+def test_an_auditor_reads_merges_and_judgements_but_cannot_merge_undo_or_judge(client_for, auditor, data_manager, pair):
+    from gravesdb.dedup.services import sites_judge_distinct, sites_merge
+
+    a, b = pair
+    merge = sites_merge(survivor=a, merged=[b], reason="One sinkhole, two spellings", actor=data_manager)
+    c, d = SiteFactory(), SiteFactory()
+    sites_judge_distinct(site_a=c, site_b=d, reason="Two pits 300 m apart", actor=data_manager)
+    client = client_for(auditor)
+
+    merges = client.get(reverse("admin:dedup_sitemerge_changelist"))
+    assert merges.status_code == 200 and a.reference_code in merges.content.decode()
+    assert CANDIDATES not in merges.content.decode()  # no link to a page that would refuse them
+    page = client.get(reverse("admin:dedup_sitemerge_change", args=[merge.pk])).content.decode()
+    assert "One sinkhole, two spellings" in page and b.reference_code in page
+    assert 'name="_save"' not in page and reverse("admin:dedup_sitemerge_undo", args=[merge.pk]) not in page
+    judgements = client.get(reverse("admin:dedup_distinctsitesjudgement_changelist")).content.decode()
+    assert "Two pits 300 m apart" in judgements
+
+    assert client.post(reverse("admin:dedup_sitemerge_undo", args=[merge.pk]), {"reason": "x"}).status_code == 403
+    assert client.get(CANDIDATES).status_code == 403
+    assert client.post(MERGE, {"sites": [str(c.pk), str(d.pk)], "reason": "x"}).status_code == 403
+    merge.refresh_from_db()
+    assert not merge.is_undone

@@ -22,7 +22,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from gravesdb.audit.models import AuditEntry
 from gravesdb.core import roles
+from gravesdb.dedup.services import sites_judge_distinct, sites_merge
 from tests.factories import (
     CitationFactory,
     ConsentFactory,
@@ -47,6 +49,8 @@ ROLES = [roles.RESEARCHER, roles.AUDITOR, roles.DATA_MANAGER, roles.WITNESS_PROT
 WITNESS_NAME = "Hussein Ali al-Matrix"
 CONFIDENTIAL_SUMMARY = "Saw the second trench being filled at night (confidential)."
 EXACT_LATITUDE = "36.188123"
+MERGE_REASON = "Two lists name the same pit at Badush"
+JUDGEMENT_REASON = "Two sinkholes 300 m apart"
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,8 @@ def expected(role: str, probe: Probe) -> bool:
     granted = roles.ROLE_PERMISSIONS.get(role, set())
     if probe.action in roles.SIGHT_ACTIONS:
         return roles.SIGHT_ACTIONS[probe.action] in granted
+    if probe.action in roles.OVERSIGHT_ACTIONS:
+        return roles.OVERSIGHT_ACTIONS[probe.action] <= granted
     return roles._perms([roles.RECORD_GROUPS[probe.group]], [probe.action]) <= granted
 
 
@@ -90,6 +96,9 @@ def build_records():
     confidential_testimony = TestimonyFactory(
         witness=witness, consent=consent, summary=CONFIDENTIAL_SUMMARY, sensitivity="confidential"
     )
+    keeper = UserFactory(username="merge-keeper", is_superuser=True)
+    merge = sites_merge(survivor=SiteFactory(), merged=[SiteFactory()], reason=MERGE_REASON, actor=keeper)
+    sites_judge_distinct(site_a=SiteFactory(), site_b=SiteFactory(), reason=JUDGEMENT_REASON, actor=keeper)
     return {
         "sources.organization": OrganizationFactory(),
         "sources.source": SourceFactory(),
@@ -104,6 +113,8 @@ def build_records():
         "testimony.witnessidentity": identity,
         "confidential_site": confidential_site,
         "confidential_testimony": confidential_testimony,
+        "merge": merge,
+        "audit_entry": AuditEntry.objects.filter(object_model="sites.Site", object_id=str(site.pk)).first(),
     }
 
 
@@ -224,8 +235,23 @@ def admin_probes() -> list[Probe]:
                 lambda records: WITNESS_NAME,
             ),
         ),
+        *oversight_probes(),
     ]
     return probes
+
+
+def oversight_probes() -> list[Probe]:
+    """The audit log and the merge records: read-only pages of the admin."""
+    entry_page = lambda records: _admin_url("audit.auditentry", "change", records["audit_entry"].pk)  # noqa: E731
+    merge_page = lambda records: _admin_url("dedup.sitemerge", "change", records["merge"].pk)  # noqa: E731
+    judgements = lambda records: _admin_url("dedup.distinctsitesjudgement", "changelist")  # noqa: E731
+    return [
+        Probe("admin", "read the audit log", "", "audit log", _admin_view("audit.auditentry")),
+        Probe("admin", "read the audit log", "", "audit entry", _contains(entry_page, lambda records: records["audit_entry"].hash)),
+        Probe("admin", "read merge records", "", "merges", _admin_view("dedup.sitemerge")),
+        Probe("admin", "read merge records", "", "merge", _contains(merge_page, lambda records: MERGE_REASON)),
+        Probe("admin", "read merge records", "", "judgements", _contains(judgements, lambda records: JUDGEMENT_REASON)),
+    ]
 
 
 # ---- the workspace pages ------------------------------------------------------------------------
@@ -418,7 +444,7 @@ def test_every_cell_of_the_matrix_holds_over_http(client, role):
 def test_the_walk_covers_every_action_and_group():
     walked = {(probe.action, probe.group) for probe in PROBES}
     wanted = {(action, group) for action in ["view", "add", "change", "archive"] for group in roles.RECORD_GROUPS}
-    wanted |= {(action, "") for action in roles.SIGHT_ACTIONS}
+    wanted |= {(action, "") for action in [*roles.SIGHT_ACTIONS, *roles.OVERSIGHT_ACTIONS]}
     # Identities are not evidence: they are never archived, only kept or corrected.
     assert wanted - walked <= {("archive", "witness identities")}
 
