@@ -251,7 +251,14 @@ def _report_action(kind, file_format):
         job = ExchangeJob.objects.create(
             kind=kind,
             requested_by=request.user,
-            parameters={"format": file_format, "site_ids": ids, "description": f"admin site list {filters}".strip()},
+            # Not counting what the user may not see: on a selection of one site, a count of
+            # its confidential testimony links would disclose that they exist.
+            parameters={
+                "format": file_format,
+                "site_ids": ids,
+                "description": f"admin site list {filters}".strip(),
+                "count_unseen": False,
+            },
         )
         job = job_start(job, background=runs_in_background(len(ids)))
         return HttpResponseRedirect(reverse("admin:exchange_exchangejob_change", args=[job.pk]))

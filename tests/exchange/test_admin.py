@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from gravesdb.exchange.models import ColumnMapping, ExchangeJob, JobStatus
 from gravesdb.sites.models import Site
-from tests.factories import SiteFactory
+from tests.factories import SiteFactory, TestimonySiteFactory
 
 SITES_CSV = b"name,country,first_level_area\nGrave near Badush,IQ,IQ-NI\n"
 
@@ -97,3 +97,18 @@ def test_the_export_button_escapes_formulas(world, auditor, client_for):
     response = client_for(auditor).post(reverse("admin:sites_site_export"), {"format": "0", "resource": "0"})
     assert response.status_code == 200
     assert "'=1+1" in response.content.decode()
+
+
+def test_a_report_of_one_selected_site_does_not_count_its_confidential_testimonies(world, researcher, client_for):
+    TestimonySiteFactory(site=world["khasfa"])
+    client = client_for(researcher)
+    client.post(
+        reverse("admin:sites_site_changelist"),
+        {"action": "site_report_csv", "index": "0", "_selected_action": [world["khasfa"].pk]},
+    )
+    job = ExchangeJob.objects.get(requested_by=researcher)
+    manifest = b"".join(
+        client.get(reverse("admin:exchange_exchangejob_download", args=[job.pk, "manifest"])).streaming_content
+    ).decode()
+    assert "links to confidential testimonies, if any, not counted" in manifest
+    assert "1 links to confidential testimonies" not in manifest
