@@ -23,7 +23,7 @@ from . import serializers
 
 _VERSION = re.compile(r"[1-9][0-9]{0,17}")
 # Actions whose answer is one record, so its version can travel as the ETag.
-RECORD_ACTIONS = frozenset({"retrieve", "create", "update", "partial_update", "status_changes"})
+SINGLE_RECORD_ACTIONS = frozenset({"retrieve", "create", "update", "partial_update", "status_changes"})
 UPDATE_ACTIONS = frozenset({"update", "partial_update"})
 
 
@@ -112,7 +112,7 @@ class VersionedRecordSchema(AutoSchema):
                     '"version"; without either the update is refused with 428.',
                 )
             )
-        if action in RECORD_ACTIONS:
+        if action in SINGLE_RECORD_ACTIONS:
             parameters.append(
                 OpenApiParameter(
                     "ETag",

@@ -76,7 +76,7 @@ class RecordViewSet(
     def finalize_response(self, request, response, *args, **kwargs):
         """A single record's answer carries its version as the ETag, ready for If-Match."""
         data = getattr(response, "data", None)
-        one_record = getattr(self, "action", None) in versions.RECORD_ACTIONS and isinstance(data, dict)
+        one_record = getattr(self, "action", None) in versions.SINGLE_RECORD_ACTIONS and isinstance(data, dict)
         if one_record and response.status_code < 300 and "version" in data:
             response["ETag"] = versions.etag(data["version"])
         return super().finalize_response(request, response, *args, **kwargs)
