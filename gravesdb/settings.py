@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # PostgreSQL's lookups (trigram_word_similar) and index operator classes (OpClass) in search.
+    "django.contrib.postgres",
     "pgtrigger",
     "pghistory",
     "pghistory.admin",

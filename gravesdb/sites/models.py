@@ -3,6 +3,7 @@
 import pgtrigger
 import pycountry
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -26,7 +27,7 @@ from .choices import (
     SiteStatus,
     SiteType,
 )
-from .querysets import SiteQuerySet, VictimEstimateQuerySet
+from .querysets import SiteQuerySet, VictimEstimateQuerySet, search_document
 
 
 def validate_subdivision_code(value: str) -> None:
@@ -162,6 +163,10 @@ class Site(RecordedModel):
             models.Index(fields=["first_level_area", "reference_code"], name="site_area_code_idx"),
             models.Index(fields=["country", "reference_code"], name="site_country_code_idx"),
             models.Index(fields=["status", "reference_code"], name="site_status_code_idx"),
+            # Name search reads its full-text matches here instead of parsing every site's
+            # names (search() builds the same expression); the trigram indexes for
+            # substrings and similar spellings exist only where pg_trgm does (sites.0007).
+            GinIndex(search_document(), name="site_search_document_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(latitude__gte=-90, latitude__lte=90), name="site_latitude_range"),

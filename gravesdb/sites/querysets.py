@@ -9,10 +9,25 @@ cannot multiply rows, and a page costs one query whatever its length.
 
 import re
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramWordSimilarity
 from django.db import connections, models
-from django.db.models import Case, Count, ExpressionWrapper, F, Func, Max, Min, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import (
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    Func,
+    Lookup,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, Upper
 
 from .choices import COUNT_TYPE_RANK, CountType
 
@@ -147,26 +162,39 @@ class SiteQuerySet(models.QuerySet):
         Khasfa. A substring match catches the rest (خسفة inside الخسفة). Where the
         ``pg_trgm`` extension is installed, trigram similarity also finds spellings
         no one recorded (Khasfah for Khasfa).
+
+        Each alternative is the very expression an index of migration ``sites.0007``
+        holds (the full-text document always, trigrams where ``pg_trgm`` is
+        installed), so the matches are read from indexes, not computed site by site.
+        The cheapest test comes first because PostgreSQL re-checks each candidate in
+        the order written, and most matches are in the name itself. The matches are
+        gathered once, before the caller's order applies: otherwise the planner,
+        guessing that matches are spread evenly, walks the code index testing every
+        site, and codes start with the country, so an Arabic name may come only
+        after every Spanish site.
         """
         words = _search_words(term)
         if not words:
             return self.annotate(search_rank=Value(0.0, output_field=models.FloatField()))
-        document = SearchVector("name", _alternative_names_text(), "reference_code", config="simple")
         query = SearchQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config="simple")
-        substring = self.model.objects.with_any_name_containing(term.strip()).values("pk")
-        match = Q(search_document=query) | Q(pk__in=substring)
-        rank = SearchRank(document, query)
-        annotations = {"search_document": document}
+        term = term.strip()
+        candidates = self.model.objects.alias(names=site_names(), search_document=search_document())
+        match = (
+            Q(name__icontains=term)
+            | Q(names__icontains=term)
+            | Q(reference_code__icontains=term)
+            | Q(search_document=query)
+        )
+        rank = SearchRank(search_document(), query)
         if trigram_available(self.db):
-            names = Func(
-                Func(Value(" "), "name", _alternative_names_text(), function="concat_ws"),
-                function="lower",
-                output_field=models.TextField(),
-            )
-            annotations["name_similarity"] = TrigramWordSimilarity(Value(" ".join(words)), names)
-            match |= Q(name_similarity__gte=TRIGRAM_THRESHOLD)
-            rank = Greatest(rank, F("name_similarity"))
-        return self.annotate(**annotations).annotate(search_rank=rank).filter(match)
+            similar_to = Value(" ".join(words))
+            candidates = candidates.alias(names_upper=Upper(site_names()))
+            # %> is word_similarity >= pg_trgm.word_similarity_threshold, which trigram_available()
+            # has set to TRIGRAM_THRESHOLD; unlike a comparison with >=, the index can answer it.
+            match |= Q(names_upper__trigram_word_similar=similar_to)
+            rank = Greatest(rank, TrigramWordSimilarity(similar_to, Upper(site_names())))
+        matches = ArraySubquery(candidates.filter(match).order_by().values("pk"))
+        return self.filter(_InArray(F("pk"), matches)).annotate(search_rank=rank)
 
     def with_reconciled_range(self):
         from .models import VictimEstimate
@@ -212,21 +240,49 @@ class SiteQuerySet(models.QuerySet):
         )
 
 
+class _InArray(Lookup):
+    """``lhs = ANY(array)``: an array subquery runs once, as an InitPlan, and the outer
+    query is planned around its result; ``IN (subquery)`` would be merged into the
+    outer query and planned with it."""
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
+
+
 def _search_words(term: str) -> list[str]:
     """The words of a search, lower-cased; punctuation dropped so no tsquery syntax gets through."""
     return [word.lower() for word in re.findall(r"\w+", term or "")][:8]
 
 
-def _alternative_names_text():
-    return Func(F("alternative_names"), Value(" "), function="array_to_string", output_field=models.TextField())
+def site_names():
+    """A site's name and alternative names as one text, the text name searches read.
+
+    ``array_to_string`` is only STABLE, so no index may hold it; ``sites_site_names``
+    (migration ``sites.0007``) is the same join declared IMMUTABLE.
+    """
+    return Func(F("name"), F("alternative_names"), function="sites_site_names", output_field=models.TextField())
+
+
+def search_document():
+    """The full-text document of a site; the GIN index ``site_search_document_idx`` holds exactly this."""
+    return SearchVector(site_names(), "reference_code", config="simple")
 
 
 def trigram_available(alias: str = "default") -> bool:
     """Whether ``pg_trgm`` is installed in this database (the embedded server has no contrib).
 
     Asked each time rather than cached: it is one catalogue lookup, and an
-    administrator may install the extension while gravesdb runs.
+    administrator may install the extension while gravesdb runs. Where it is
+    installed, the same statement sets this session's word-similarity threshold to
+    ``TRIGRAM_THRESHOLD``: that setting is what pg_trgm's indexable ``%>`` compares
+    with, so the indexed match and the documented threshold cannot drift apart.
     """
     with connections[alias].cursor() as cursor:
-        cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm')")
+        cursor.execute(
+            "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm')"
+            " THEN set_config('pg_trgm.word_similarity_threshold', %s, false) IS NOT NULL ELSE false END",
+            [str(TRIGRAM_THRESHOLD)],
+        )
         return cursor.fetchone()[0]

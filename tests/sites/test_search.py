@@ -1,10 +1,11 @@
 """Looking a site up by any spelling: Latin, Arabic, a fragment or its reference code."""
 
 import pytest
+from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 
 from gravesdb.sites.models import Site
-from gravesdb.sites.querysets import trigram_available
+from gravesdb.sites.querysets import search_document, trigram_available
 from tests.factories import SiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,7 @@ def _pg_trgm_can_be_installed() -> bool:
 
 def test_without_pg_trgm_search_still_works_by_full_text(khasfa_and_badush):
     with connection.cursor() as cursor:
-        cursor.execute("DROP EXTENSION IF EXISTS pg_trgm")
+        cursor.execute("DROP EXTENSION IF EXISTS pg_trgm CASCADE")  # and the trigram indexes with it
     assert not trigram_available()
     assert _found("al-Khasfa") == {"Khasfa sinkhole"}
     assert _found("Khasfah") == set()  # a spelling nobody recorded needs trigrams
@@ -70,3 +71,25 @@ def test_with_pg_trgm_a_spelling_nobody_recorded_is_found(khasfa_and_badush):
     assert _found("Khasfah") == {"Khasfa sinkhole"}
     assert _found("Badosh") == {"Badush prison grave"}
     assert "Badush prison grave" not in _found("Khasfah")
+
+
+def _plan(queryset) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a handful of rows would be read whole otherwise
+    return queryset.explain()
+
+
+def test_the_full_text_match_is_read_from_its_index(khasfa_and_badush):
+    """search_document() and the index of migration sites.0007 must stay the same expression."""
+    query = SearchQuery("khasfa:*", search_type="raw", config="simple")
+    plan = _plan(Site.objects.alias(document=search_document()).filter(document=query).order_by())
+    assert "site_search_document_idx" in plan
+
+
+def test_with_pg_trgm_every_alternative_of_a_search_is_read_from_an_index(khasfa_and_badush):
+    if not trigram_available():
+        pytest.skip("the trigram indexes exist only where pg_trgm is installed")
+    plan = _plan(Site.objects.search("khasfa").order_by("reference_code")[:50])
+    for index in ("site_name_trgm_idx", "site_names_trgm_idx", "site_code_trgm_idx", "site_search_document_idx"):
+        assert index in plan
+    assert "Seq Scan" not in plan
