@@ -12,7 +12,6 @@ import pycountry
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -23,6 +22,7 @@ from gravesdb.sources.models import Organization, Source
 
 from .choices import CountType, LocationPrecision, ProtectionStatus, SiteStatus, SiteType
 from .models import Site, SiteCitation, VictimEstimate
+from .querysets import estimate_figure
 
 
 def country_choices():
@@ -152,10 +152,12 @@ class SiteFilterSet(django_filters.FilterSet):
         )
 
     def filter_min_victims(self, queryset, name, value):
-        # The reconciled high is the largest figure of any estimate, so "at least N"
-        # is "some estimate reaches N", which EXISTS answers without ranking every site.
-        reaching = VictimEstimate.objects.filter(site=OuterRef("pk")).alias(
-            figure=Coalesce("high", "best", "low")
+        # The reconciled high is the largest figure of any current estimate, so "at least N"
+        # is "some current estimate reaches N", which EXISTS answers from the index
+        # estimate_site_figure_idx without computing any site's range. An archived
+        # (withdrawn) figure counts no more here than in the range the list shows.
+        reaching = VictimEstimate.objects.filter(site=OuterRef("pk"), archived_at__isnull=True).alias(
+            figure=estimate_figure()
         ).filter(figure__gte=value)
         return queryset.filter(Exists(reaching))
 

@@ -27,7 +27,7 @@ from .choices import (
     SiteStatus,
     SiteType,
 )
-from .querysets import SiteQuerySet, VictimEstimateQuerySet, search_document
+from .querysets import SiteQuerySet, VictimEstimateQuerySet, estimate_figure, search_document
 
 
 def validate_subdivision_code(value: str) -> None:
@@ -163,6 +163,8 @@ class Site(RecordedModel):
             models.Index(fields=["first_level_area", "reference_code"], name="site_area_code_idx"),
             models.Index(fields=["country", "reference_code"], name="site_country_code_idx"),
             models.Index(fields=["status", "reference_code"], name="site_status_code_idx"),
+            # A type within an area is read from both indexes, not from every site in the area.
+            models.Index(fields=["site_type", "reference_code"], name="site_type_code_idx"),
             # Name search reads its full-text matches here instead of parsing every site's
             # names (search() builds the same expression); the trigram indexes for
             # substrings and similar spellings exist only where pg_trgm does (sites.0007).
@@ -450,6 +452,13 @@ class VictimEstimate(RecordedModel):
         ordering = ["site", "count_type", "as_of_earliest"]
         verbose_name = _("victim estimate")
         verbose_name_plural = _("victim estimates")
+        indexes = [
+            # "At least N victims" asks, for each candidate site, whether one current figure
+            # reaches N: one probe here rather than reading all of the site's estimates.
+            models.Index(
+                "site", estimate_figure(), name="estimate_site_figure_idx", condition=Q(archived_at__isnull=True)
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(low__isnull=False) | Q(best__isnull=False) | Q(high__isnull=False),

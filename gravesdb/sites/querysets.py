@@ -211,7 +211,7 @@ class SiteQuerySet(models.QuerySet):
                 output_field=models.IntegerField(),
             ),
             reconciled_high=Subquery(
-                estimates.annotate(v=Max(Coalesce("high", "best", "low"))).values("v"),
+                estimates.annotate(v=Max(estimate_figure())).values("v"),
                 output_field=models.IntegerField(),
             ),
             reconciled_best=Subquery(
@@ -254,6 +254,11 @@ class _InArray(Lookup):
 def _search_words(term: str) -> list[str]:
     """The words of a search, lower-cased; punctuation dropped so no tsquery syntax gets through."""
     return [word.lower() for word in re.findall(r"\w+", term or "")][:8]
+
+
+def estimate_figure():
+    """The largest figure an estimate gives; ``estimate_site_figure_idx`` holds it per site."""
+    return Coalesce("high", "best", "low")
 
 
 def site_names():

@@ -1,6 +1,7 @@
 """The site and estimate filters: each question returns the sites a researcher expects, once each."""
 
 import pytest
+from django.utils import timezone
 
 from gravesdb.core.choices import Sensitivity
 from gravesdb.sites.choices import CountType, ProtectionStatus, SiteStatus, SiteType
@@ -76,6 +77,15 @@ def test_count_type_and_at_least_n_victims_count_each_site_once(khasfa, viznar):
     assert _names({"min_victims": "120"}) == ["Barranco de Víznar", "Khasfa sinkhole"]
     assert _names({"min_victims": "300"}) == ["Khasfa sinkhole"]
     assert _names({"min_victims": "5000"}) == []
+
+
+def test_a_withdrawn_figure_no_longer_reaches_at_least_n(khasfa):
+    kept = VictimEstimateFactory(site=khasfa, low=None, best=40, high=None)
+    withdrawn = VictimEstimateFactory(site=khasfa, low=None, best=None, high=3000)
+    VictimEstimate.objects.filter(pk=withdrawn.pk).update(archived_at=timezone.now())
+    assert _names({"min_victims": "40"}) == ["Khasfa sinkhole"]
+    assert _names({"min_victims": "1000"}) == []  # as the reconciled range shown beside it: 40, not 3,000
+    assert Site.objects.with_reconciled_range().get(pk=kept.site_id).reconciled_high == 40
 
 
 def test_organisation_filter_covers_figures_produced_and_sources_published(khasfa, viznar):
