@@ -163,8 +163,9 @@ class Site(RecordedModel):
             models.Index(fields=["first_level_area", "reference_code"], name="site_area_code_idx"),
             models.Index(fields=["country", "reference_code"], name="site_country_code_idx"),
             models.Index(fields=["status", "reference_code"], name="site_status_code_idx"),
-            # A type within an area is read from both indexes, not from every site in the area.
-            models.Index(fields=["site_type", "reference_code"], name="site_type_code_idx"),
+            # A type within an area, in code order. Codes begin with the area, so an index on
+            # the type alone leads the planner to walk every other area's sites of that type first.
+            models.Index(fields=["first_level_area", "site_type", "reference_code"], name="site_area_type_code_idx"),
             # Name search reads its full-text matches here instead of parsing every site's
             # names (search() builds the same expression); the trigram indexes for
             # substrings and similar spellings exist only where pg_trgm does (sites.0007).
