@@ -238,11 +238,20 @@ class SiteAdmin(VisibilityAdminMixin, RecordedAdmin):
         if site.merged_into_id:
             survivor = Site.objects.resolve_code(site.reference_code)
             return format_html('<a href="{}">{}</a>', reverse("admin:sites_site_change", args=[survivor.pk]), survivor)
+        if not getattr(site, "may_merge", False):
+            return "—"
         try:
             candidates = reverse("admin:dedup_sitemerge_candidates")
         except NoReverseMatch:  # the deduplication app is not installed
             return "—"
         return format_html('— <a href="{}?site={}">{}</a>', candidates, site.pk, _("look for duplicates"))
+
+    def get_object(self, request, object_id, from_field=None):
+        site = super().get_object(request, object_id, from_field)
+        if site is not None:
+            # The duplicates page is for those who may merge; others would meet a 403.
+            site.may_merge = request.user.has_perm("sites.merge_site")
+        return site
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -174,3 +174,11 @@ def test_an_invalid_filter_value_is_refused_rather_than_ignored(client_for, rese
     SiteFactory()
     response = client_for(researcher).get(reverse("admin:sites_site_changelist"), {"count_type": "bogus"})
     assert response.status_code == 302 and response["Location"].endswith("?e=1")
+
+
+@pytest.mark.parametrize("role, sees_link", [("data_manager", True), ("auditor", False), ("researcher", False)])
+def test_the_duplicates_link_is_offered_only_to_those_who_may_merge(request, client_for, role, sees_link):
+    site = SiteFactory(name="Khasfa sinkhole")
+    page = client_for(request.getfixturevalue(role)).get(reverse("admin:sites_site_change", args=[site.pk]))
+    assert page.status_code == 200
+    assert (reverse("admin:dedup_sitemerge_candidates") in page.content.decode()) is sees_link
