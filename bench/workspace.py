@@ -9,7 +9,9 @@ one in DATABASE_URL) if they are missing, fills each with a synthetic record
 1,000 sites from bench/synthetic_sites.py copied in SQL up to the size), then times the site list page, the GeoJSON endpoint
 and the API list for the same filters on both, in-process through Django's test
 client as an auditor, and prints each median and the large/small ratio (target:
-≤ 1.5). The report is also written to bench/output/workspace.txt.
+≤ 1.5), with the query count and the sites on each page: a narrow filter fills
+less than a page on the small database, and each row costs time to render. The
+report is also written to bench/output/workspace.txt.
 """
 
 import argparse
@@ -188,8 +190,16 @@ def _measure(repeats: int) -> None:
                 client.get(url)
                 timings.append(time.perf_counter() - started)
             with CaptureQueriesContext(connection) as queries:
-                client.get(url)
-            print(f"{endpoint}\t{label}\t{statistics.median(timings):.4f}\t{len(queries)}")
+                response = client.get(url)
+            print(f"{endpoint}\t{label}\t{statistics.median(timings):.4f}\t{len(queries)}\t{_rows(response)}")
+
+
+def _rows(response) -> int:
+    """Sites on the page: a filter that matches fewer than a page on the small database renders fewer rows."""
+    if response["Content-Type"].startswith("text/html"):
+        return response.content.count(b'<td class="code">')
+    data = response.json()
+    return len(data.get("features", data.get("results", [])))
 
 
 def main():
@@ -223,19 +233,21 @@ def main():
         ).stdout
         for line in out.splitlines():
             parts = line.split("\t")
-            if len(parts) == 4:
-                results[(sites, parts[0], parts[1])] = (float(parts[2]), int(parts[3]))
+            if len(parts) == 5:
+                results[(sites, parts[0], parts[1])] = (float(parts[2]), int(parts[3]), int(parts[4]))
 
     lines = [
         f"Workspace benchmark: {args.large:,} sites against {args.small:,} (seed {args.seed}), median of {args.repeats}",
-        f"{'endpoint':<20} {'filter':<42} {'small s':>8} {'large s':>8} {'ratio':>6} {'queries':>8}",
+        f"{'endpoint':<20} {'filter':<42} {'small s':>8} {'large s':>8} {'ratio':>6} {'queries':>8} {'rows':>7}",
     ]
     for endpoint in ENDPOINTS:
         for label in FILTERS:
-            small, small_queries = results[(args.small, endpoint, label)]
-            large, large_queries = results[(args.large, endpoint, label)]
-            queries = f"{small_queries}/{large_queries}"
-            lines.append(f"{endpoint:<20} {label:<42} {small:>8.4f} {large:>8.4f} {large / small:>6.2f} {queries:>8}")
+            small, small_queries, small_rows = results[(args.small, endpoint, label)]
+            large, large_queries, large_rows = results[(args.large, endpoint, label)]
+            queries, rows = f"{small_queries}/{large_queries}", f"{small_rows}/{large_rows}"
+            lines.append(
+                f"{endpoint:<20} {label:<42} {small:>8.4f} {large:>8.4f} {large / small:>6.2f} {queries:>8} {rows:>7}"
+            )
     report = "\n".join(lines)
     print(report)
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
