@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from gravesdb.core.choices import Sensitivity
-from gravesdb.sites.choices import SiteStatus
+from gravesdb.sites.choices import LocationPrecision, SiteStatus, SiteType
 from tests.factories import SiteFactory, VictimEstimateFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +38,15 @@ def test_list_shows_the_count_and_each_site_with_its_reconciled_range(client_for
     assert "2 sites" in page
     assert "3,000–4,000" in page
     assert "Khasfa sinkhole" in page and "Badush prison grave" in page
+
+
+def test_each_row_shows_its_choices_by_label(client_for, researcher):
+    SiteFactory(
+        site_type=SiteType.SINKHOLE, sensitivity=Sensitivity.RESTRICTED, location_precision=LocationPrecision.LOCALITY
+    )
+    page = client_for(researcher).get(URL).content.decode()
+    for label in ("Sinkhole", "Restricted", "Reported", "Locality"):
+        assert f">{label}</" in page
 
 
 def test_confidential_archived_and_merged_sites_stay_out_of_a_researchers_list(client_for, researcher, auditor):

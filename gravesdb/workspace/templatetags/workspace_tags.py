@@ -1,7 +1,26 @@
+import functools
+
 from django import template
 from django.utils.translation import gettext as _
 
 register = template.Library()
+
+
+@register.filter
+def choice_label(record, field_name):
+    """What ``record.get_<field_name>_display()`` shows, for lists.
+
+    Django's method translates every label of the field to find one (some 40 µs);
+    a list of 200 sites asks it four times a row.
+    """
+    field = record._meta.get_field(field_name)
+    value = getattr(record, field.attname)
+    return _choice_labels(field).get(value, value)
+
+
+@functools.cache
+def _choice_labels(field) -> dict:
+    return dict(field.flatchoices)  # labels stay lazy: each is translated when shown
 
 
 @register.filter
