@@ -19,6 +19,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gravesdb.sites.choices import LocationPrecision, SiteStatus
 from gravesdb.sites.filtersets import SiteFilterSet, VictimEstimateFilterSet
 from gravesdb.sites.locations import can_see_exact_location, shown_location
 from gravesdb.sites.models import SiteCitation, VictimEstimate
@@ -115,13 +116,22 @@ class SiteViewSet(RecordViewSet):
         pagination_class=GeoJSONPagination,
     )
     def geojson(self, request):
-        sites = self.filter_queryset(self.get_queryset()).filter(latitude__isnull=False)
+        # A marker needs the figures and the point, not the counts behind the range or the
+        # record's text: three subqueries a row instead of seven.
+        sites = (
+            self.filter_queryset(visible_sites(request.user).with_reconciled_figures())
+            .filter(latitude__isnull=False)
+            .only(*MAP_FIELDS)
+        )
         page = self.paginate_queryset(sites)
         exact = can_see_exact_location(request.user)
         features = [_site_feature(site, exact=exact) for site in page]
         # Counted on the first page only: a map following 20 pages need not count 20 times.
         first_page = self.paginator.cursor_query_param not in request.query_params
         return self.paginator.get_paginated_response(features, count=sites.count() if first_page else None)
+
+
+MAP_FIELDS = ["id", "reference_code", "name", "status", "latitude", "longitude", "location_precision"]
 
 
 def _site_feature(site, *, exact: bool) -> dict:
@@ -134,7 +144,7 @@ def _site_feature(site, *, exact: bool) -> dict:
             "reference_code": site.reference_code,
             "name": site.name,
             "status": site.status,
-            "status_label": str(site.get_status_display()),
+            "status_label": str(SiteStatus(site.status).label),
             "reconciled_best": site.reconciled_best,
             "reconciled_low": site.reconciled_low,
             "reconciled_high": site.reconciled_high,
@@ -142,7 +152,7 @@ def _site_feature(site, *, exact: bool) -> dict:
             "precision": location.precision,
             "radius_m": location.radius_m,
             "coarsened": location.coarsened,
-            "location_note": str(site.get_location_precision_display()) if not location.coarsened else "",
+            "location_note": str(LocationPrecision(site.location_precision).label) if not location.coarsened else "",
             "url": reverse("workspace:site_dossier", args=[site.reference_code]),
         },
     }

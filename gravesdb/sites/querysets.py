@@ -197,6 +197,8 @@ class SiteQuerySet(models.QuerySet):
         return self.filter(_InArray(F("pk"), matches)).annotate(search_rank=rank)
 
     def with_reconciled_range(self):
+        """The reconciled range with how it was reached: the strongest count's type, how
+        many estimates and sources stand behind it, and the latest exhumed count."""
         from .models import VictimEstimate
 
         estimates = _site_estimates(VictimEstimate)
@@ -204,20 +206,7 @@ class SiteQuerySet(models.QuerySet):
         latest_exhumed = VictimEstimate.objects.filter(
             site=OuterRef("pk"), count_type=CountType.EXHUMED, archived_at__isnull=True
         )
-        figure = Coalesce("best", "high", "low")
-        return self.annotate(
-            reconciled_low=Subquery(
-                estimates.annotate(v=Min(Coalesce("low", "best", "high"))).values("v"),
-                output_field=models.IntegerField(),
-            ),
-            reconciled_high=Subquery(
-                estimates.annotate(v=Max(estimate_figure())).values("v"),
-                output_field=models.IntegerField(),
-            ),
-            reconciled_best=Subquery(
-                strongest.annotate(v=figure).values("v")[:1],
-                output_field=models.IntegerField(),
-            ),
+        return self.with_reconciled_figures().annotate(
             reconciled_best_count_type=Subquery(
                 strongest.values("count_type")[:1],
                 output_field=models.CharField(),
@@ -234,7 +223,29 @@ class SiteQuerySet(models.QuerySet):
                 0,
             ),
             latest_exhumed=Subquery(
-                latest_exhumed.most_recent_first().annotate(v=figure).values("v")[:1],
+                latest_exhumed.most_recent_first().annotate(v=_best_figure()).values("v")[:1],
+                output_field=models.IntegerField(),
+            ),
+        )
+
+    def with_reconciled_figures(self):
+        """``reconciled_low``/``reconciled_high``/``reconciled_best`` alone: what a map marker
+        needs, each a subquery a row, where the whole range costs seven."""
+        from .models import VictimEstimate
+
+        estimates = _site_estimates(VictimEstimate)
+        strongest = VictimEstimate.objects.filter(site=OuterRef("pk"), archived_at__isnull=True).strongest_first()
+        return self.annotate(
+            reconciled_low=Subquery(
+                estimates.annotate(v=Min(Coalesce("low", "best", "high"))).values("v"),
+                output_field=models.IntegerField(),
+            ),
+            reconciled_high=Subquery(
+                estimates.annotate(v=Max(estimate_figure())).values("v"),
+                output_field=models.IntegerField(),
+            ),
+            reconciled_best=Subquery(
+                strongest.annotate(v=_best_figure()).values("v")[:1],
                 output_field=models.IntegerField(),
             ),
         )
@@ -254,6 +265,11 @@ class _InArray(Lookup):
 def _search_words(term: str) -> list[str]:
     """The words of a search, lower-cased; punctuation dropped so no tsquery syntax gets through."""
     return [word.lower() for word in re.findall(r"\w+", term or "")][:8]
+
+
+def _best_figure():
+    """The one figure an estimate stands for: its best, else an end of its range."""
+    return Coalesce("best", "high", "low")
 
 
 def estimate_figure():
