@@ -4,8 +4,7 @@
         .venv/bin/python bench/dedup.py --sites 100000 --seed 1
 
 Creates the database if it is missing, migrates it, fills it with a synthetic
-record (``manage.py generate_synthetic`` when the exchange app provides it,
-otherwise bench/synthetic_sites.py), then times ``find_duplicate_sites`` over
+record (``manage.py generate_synthetic``), then times ``find_duplicate_sites`` over
 every site and prints the pairs scored against the all-pairs count. The
 labelled pairs (tests/dedup/data/labelled_pairs.csv) are then hidden among
 those sites, screened again, and rolled back, and precision and recall are
@@ -57,7 +56,7 @@ def main():
     import django
 
     django.setup()
-    from django.core.management import call_command, get_commands
+    from django.core.management import call_command
     from django.db import transaction
 
     from gravesdb.dedup.services import PROPOSAL_THRESHOLD, find_duplicate_sites
@@ -74,15 +73,8 @@ def main():
     existing = Site.objects.count()
     if existing < args.sites:
         started = time.perf_counter()
-        if "generate_synthetic" in get_commands():
-            call_command("generate_synthetic", sites=args.sites - existing, seed=args.seed)
-            generator = "manage.py generate_synthetic"
-        else:
-            from bench.synthetic_sites import generate
-
-            generate(sites=args.sites - existing, seed=args.seed)
-            generator = "bench/synthetic_sites.py"
-        say(f"generated {args.sites - existing} sites with {generator} in {time.perf_counter() - started:.0f} s")
+        call_command("generate_synthetic", sites=args.sites - existing, seed=args.seed)
+        say(f"generated {args.sites - existing} sites with manage.py generate_synthetic in {time.perf_counter() - started:.0f} s")
 
     cpu = time.process_time()
     search = find_duplicate_sites()

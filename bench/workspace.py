@@ -5,9 +5,8 @@
 
 Builds two databases of its own (``<name>_1000`` and ``<name>_100000`` beside the
 one in DATABASE_URL) if they are missing, fills each with a synthetic record
-(``manage.py generate_synthetic`` when the exchange app provides it, otherwise
-1,000 sites from bench/synthetic_sites.py copied in SQL up to the size), then times the site list page, the GeoJSON endpoint
-and the API list for the same filters on both, in-process through Django's test
+(``manage.py generate_synthetic``), then times the site list page, the GeoJSON
+endpoint and the API list for the same filters on both, in-process through Django's test
 client as an auditor, and prints each median and the large/small ratio (target:
 ≤ 1.5), with the query count and the sites on each page: a narrow filter fills
 less than a page on the small database, and each row costs time to render. The
@@ -65,7 +64,7 @@ def _fill(sites: int, seed: int) -> None:
     server.close()
 
     _setup_django()
-    from django.core.management import call_command, get_commands
+    from django.core.management import call_command
 
     from gravesdb.sites.models import Site
 
@@ -74,84 +73,13 @@ def _fill(sites: int, seed: int) -> None:
         return
     print(f"filling {config['NAME']} with {sites:,} synthetic sites…", flush=True)
     started = time.perf_counter()
-    if "generate_synthetic" in get_commands():
-        call_command("generate_synthetic", sites=sites, seed=seed)
-    else:
-        sys.path.insert(0, str(ROOT / "bench"))
-        from synthetic_sites import generate
-
-        # Row by row through the history and audit triggers, 100,000 sites take hours;
-        # the reads measured here do not touch history, so a base record is generated
-        # through the application and the rest copied in SQL (see _replicate).
-        base = min(sites, BASE_SITES)
-        generate(sites=base, seed=seed)
-        if sites > base:
-            _replicate(copies=sites // base - 1)
+    call_command("generate_synthetic", sites=sites, seed=seed)
     call_command("migrate", verbosity=0)  # idempotent; keeps role groups current
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
-
-
-BASE_SITES = 1_000
-
-
-def _replicate(*, copies: int) -> None:
-    """Copy every site, with its estimates and site citations, ``copies`` times in SQL.
-
-    Each copy gets a new id and reference code and a point moved by up to ~1 km;
-    names, areas, types and figures repeat, so every filter keeps the proportion
-    of matches it has on the base record. Triggers are skipped for the session
-    (session_replication_role), which is why this lives in the benchmark only.
-    """
-    from django.db import connection, transaction
-
-    def columns(table):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = %s ORDER BY ordinal_position",
-                [table],
-            )
-            return [row[0] for row in cursor.fetchall()]
-
-    def copy(table, alias, replaced, join):
-        names = columns(table)
-        select = ", ".join(replaced.get(name, f"{alias}.{name}") for name in names)
-        return f"INSERT INTO {table} ({', '.join(names)}) SELECT {select} FROM {join}"
-
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute(
-            "CREATE TEMP TABLE site_copy ON COMMIT DROP AS "
-            "SELECT s.id AS old_id, gen_random_uuid() AS new_id, k, "
-            "row_number() OVER (ORDER BY k, s.reference_code) AS serial "
-            "FROM sites_site s CROSS JOIN generate_series(1, %s) AS k",
-            [copies],
-        )
-        cursor.execute(
-            copy(
-                "sites_site",
-                "s",
-                {
-                    "id": "c.new_id",
-                    "reference_code": "s.first_level_area || '-' || lpad((100000 + c.serial)::text, 7, '0')",
-                    "latitude": "round(s.latitude + ((random() - 0.5) * 0.02)::numeric, 6)",
-                    "longitude": "round(s.longitude + ((random() - 0.5) * 0.02)::numeric, 6)",
-                },
-                "sites_site s JOIN site_copy c ON c.old_id = s.id",
-            )
-        )
-        for table in ("sites_victimestimate", "sites_sitecitation"):
-            cursor.execute(
-                copy(
-                    table,
-                    "e",
-                    {"id": "gen_random_uuid()", "site_id": "c.new_id"},
-                    f"{table} e JOIN site_copy c ON c.old_id = e.site_id",
-                )
-            )
 
 
 def _setup_django():
