@@ -123,21 +123,23 @@ class SiteFilterSet(django_filters.FilterSet):
     def filter_first_level_area(self, queryset, name, value):
         return queryset.filter(first_level_area=value.strip().upper())
 
+    # Estimates and citations archived with a reason (withdrawn) no longer say anything
+    # about a site: they match no filter, as they count in no range the list shows.
     def filter_count_type(self, queryset, name, value):
-        return queryset.filter(Exists(VictimEstimate.objects.filter(site=OuterRef("pk"), count_type=value)))
+        return queryset.filter(Exists(_current(VictimEstimate).filter(site=OuterRef("pk"), count_type=value)))
 
     @extend_schema_field(OpenApiTypes.UUID)
     def filter_organization(self, queryset, name, value):
-        produced = VictimEstimate.objects.filter(site=OuterRef("pk")).filter(
+        produced = _current(VictimEstimate).filter(site=OuterRef("pk")).filter(
             Q(producing_organization=value) | Q(citation__source__publisher=value)
         )
-        published = SiteCitation.objects.filter(site=OuterRef("pk"), citation__source__publisher=value)
+        published = _current(SiteCitation).filter(site=OuterRef("pk"), citation__source__publisher=value)
         return queryset.filter(Exists(produced) | Exists(published))
 
     @extend_schema_field(OpenApiTypes.UUID)
     def filter_source(self, queryset, name, value):
-        estimates = VictimEstimate.objects.filter(site=OuterRef("pk"), citation__source=value)
-        citations = SiteCitation.objects.filter(site=OuterRef("pk"), citation__source=value)
+        estimates = _current(VictimEstimate).filter(site=OuterRef("pk"), citation__source=value)
+        citations = _current(SiteCitation).filter(site=OuterRef("pk"), citation__source=value)
         return queryset.filter(Exists(estimates) | Exists(citations))
 
     def filter_period_from(self, queryset, name, day):
@@ -156,10 +158,14 @@ class SiteFilterSet(django_filters.FilterSet):
         # is "some current estimate reaches N", which EXISTS answers from the index
         # estimate_site_figure_idx without computing any site's range. An archived
         # (withdrawn) figure counts no more here than in the range the list shows.
-        reaching = VictimEstimate.objects.filter(site=OuterRef("pk"), archived_at__isnull=True).alias(
+        reaching = _current(VictimEstimate).filter(site=OuterRef("pk")).alias(
             figure=estimate_figure()
         ).filter(figure__gte=value)
         return queryset.filter(Exists(reaching))
+
+
+def _current(model):
+    return model.objects.filter(archived_at__isnull=True)
 
 
 class VictimEstimateFilterSet(django_filters.FilterSet):

@@ -122,3 +122,17 @@ def test_estimate_filters(khasfa, viznar):
     assert sites({"as_of_from": "2018"}) == ["Barranco de Víznar"]
     assert sites({"as_of_to": "2016"}) == ["Khasfa sinkhole"]
     assert sites({"as_of_to": "2015"}) == []
+
+
+def test_withdrawn_estimates_and_citations_match_no_filter(khasfa):
+    hrw = OrganizationFactory(name="Human Rights Watch")
+    report = SourceFactory(title="Withdrawn report")
+    withdrawn = VictimEstimateFactory(
+        site=khasfa, count_type=CountType.IDENTIFIED, producing_organization=hrw, citation=CitationFactory(source=report)
+    )
+    cited = SiteCitationFactory(site=khasfa, citation=CitationFactory(source=SourceFactory(publisher=hrw)))
+    params = [{"count_type": "identified"}, {"organization": str(hrw.pk)}, {"source": str(report.pk)}]
+    assert [_names(p) for p in params] == [["Khasfa sinkhole"]] * 3
+    VictimEstimate.objects.filter(pk=withdrawn.pk).update(archived_at=timezone.now())
+    type(cited).objects.filter(pk=cited.pk).update(archived_at=timezone.now())
+    assert [_names(p) for p in params] == [[], [], []]
