@@ -22,7 +22,6 @@ from django.views.decorators.debug import sensitive_post_parameters
 from gravesdb.core.admin import RecordedAdmin, RecordedForm
 from gravesdb.core.visibility import VisibilityAdminMixin
 
-from . import crypto
 from .models import (
     Consent,
     ConsentPartner,
@@ -81,30 +80,9 @@ class IdentityHistoryMixin:
         return [_identity_row(row) if row["model"] == "WitnessIdentity" else row for row in rows]
 
 
-_SEALED_FIELDS = {"legal_name_ciphertext": "legal_name", "contact_ciphertext": "contact"}
-
-
 def _identity_row(row):
-    changes = []
-    for field, old, new in row["changes"]:
-        if field == "legal_name_index":
-            continue
-        if field in _SEALED_FIELDS:
-            plain = _SEALED_FIELDS[field]
-            context = f"testimony.witnessidentity:{row['object_id']}:{plain}"
-            field, old, new = plain, _opened(old, context), _opened(new, context)
-        changes.append((field, old, new))
-    return {**row, "changes": changes}
-
-
-def _opened(token, context):
-    """A sealed history value, opened; a key retired after rotation leaves it sealed, said so."""
-    if not token:
-        return token
-    try:
-        return crypto.decrypt(token, context=context)
-    except crypto.IdentityKeyError:
-        return _("(sealed under retired key “%(key)s”)") % {"key": crypto.key_id_of(token)}
+    opened = (WitnessIdentity.opened_change(row["object_id"], *change) for change in row["changes"])
+    return {**row, "changes": [change for change in opened if change is not None]}
 
 
 class WitnessIdentityInline(VisibilityAdminMixin, admin.StackedInline):

@@ -158,8 +158,30 @@ class WitnessIdentity(RecordedModel):
     def __str__(self):
         return _("Identity of %(pseudonym)s") % {"pseudonym": self.witness.pseudonym}
 
+    # What each sealed column holds, as history and refusal diffs name it for those
+    # allowed to read it; the blind index says nothing to a reader and is left out.
+    SEALED_FIELDS = {"legal_name_ciphertext": "legal_name", "contact_ciphertext": "contact"}
+    UNSHOWN_FIELDS = frozenset({"legal_name_index"})
+
     def _context(self, field: str) -> str:
         return f"testimony.witnessidentity:{self.pk}:{field}"
+
+    @classmethod
+    def opened_change(cls, pk, field, old, new):
+        """A changed column as an identity holder reads it; None for the blind index."""
+        if field in cls.UNSHOWN_FIELDS:
+            return None
+        plain = cls.SEALED_FIELDS.get(field)
+        if plain is None:
+            return field, old, new
+        context = f"testimony.witnessidentity:{pk}:{plain}"
+        return plain, _opened(old, context), _opened(new, context)
+
+    def changes_since(self, version: int) -> dict:
+        """What changed, with names and contacts opened: only identity holders reach an identity."""
+        changes = super().changes_since(version)
+        opened = (self.opened_change(self.pk, *change) for change in changes["fields"])
+        return {**changes, "fields": [change for change in opened if change is not None]}
 
     @property
     def legal_name(self) -> str:
@@ -187,6 +209,16 @@ class WitnessIdentity(RecordedModel):
             return False
         self.legal_name, self.contact = self.legal_name, self.contact
         return True
+
+
+def _opened(token, context):
+    """A sealed value, opened; one sealed under a key retired by rotation stays sealed, said so."""
+    if not token:
+        return token
+    try:
+        return crypto.decrypt(token, context=context)
+    except crypto.IdentityKeyError:
+        return _("(sealed under retired key “%(key)s”)") % {"key": crypto.key_id_of(token)}
 
 
 class ConsentQuerySet(models.QuerySet):

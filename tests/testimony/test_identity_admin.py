@@ -61,6 +61,23 @@ def test_the_officer_reads_name_changes_in_the_history_decrypted(client_for, pro
     assert "gdb1:" not in history and "legal_name_index" not in history
 
 
+def test_a_stale_identity_save_shows_the_officer_the_names_that_changed(client_for, protection_officer):
+    identity = WitnessIdentityFactory(legal_name="Mahmud Kalil")
+    opened_at = identity.version
+    newer = WitnessIdentity.objects.get(pk=identity.pk)
+    newer.legal_name = "Mahmud Khalil"
+    newer.save()
+
+    url = reverse("admin:testimony_witnessidentity_change", args=[identity.pk])
+    page = client_for(protection_officer).post(url, _identity_form(identity.witness, expected_version=opened_at))
+    content = page.content.decode()
+    assert page.status_code == 200
+    assert "“Mahmud Kalil” → “Mahmud Khalil”" in content
+    assert "gdb1:" not in content and "legal_name_index" not in content
+    identity.refresh_from_db()
+    assert identity.legal_name == "Mahmud Khalil"
+
+
 @pytest.mark.parametrize("role", ["researcher", "auditor", "data_manager"])
 def test_others_find_no_trace_of_the_identity_in_pages_history_or_search(request, client_for, role):
     identity = WitnessIdentityFactory(legal_name=NAME)
