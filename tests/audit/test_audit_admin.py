@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from gravesdb.accounts.models import Membership
 from gravesdb.audit.models import AuditEntry
-from tests.factories import SiteFactory, UserFactory, WitnessIdentityFactory
+from tests.factories import OrganizationFactory, SiteFactory, TestimonyFactory, UserFactory, WitnessIdentityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +53,29 @@ def test_identity_entries_stay_in_the_log_for_whoever_may_see_identities(client)
     identity_entry = AuditEntry.objects.filter(object_id=str(WitnessIdentityFactory().pk)).get()
     client.force_login(UserFactory(username="sysadmin", is_superuser=True, is_staff=True))
     assert client.get(_entry_page(identity_entry)).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["auditor", "data_manager"])
+def test_entries_about_testimonies_are_left_out_whatever_the_organisation(request, client_for, role):
+    reader = request.getfixturevalue(role)
+    home = OrganizationFactory(name="Nineveh Documentation Centre")
+    Membership.objects.create(user=reader, organization=home)
+    own = TestimonyFactory(recording_organization=home, sensitivity="restricted")
+    theirs = TestimonyFactory(recording_organization=OrganizationFactory(name="Partner NGO"), sensitivity="restricted")
+    entries = AuditEntry.objects.filter(object_id__in=[str(own.pk), str(theirs.pk)])
+    assert entries.count() == 2
+    client = client_for(reader)
+    listed = client.get(LOG)
+    shown = {entry.pk for entry in listed.context["cl"].result_list}
+    assert not shown & {entry.pk for entry in entries}
+    assert "testimony.Testimony" not in listed.content.decode()
+    for entry in entries:
+        assert client.get(_entry_page(entry)).status_code == 302
+    # The record's own history page still shows its reader the changes.
+    assert client.get(reverse("admin:testimony_testimony_history", args=[own.pk])).status_code == 200
+
+
+def test_a_superuser_reads_the_whole_log(client):
+    entry = AuditEntry.objects.get(object_model="testimony.Testimony", object_id=str(TestimonyFactory().pk))
+    client.force_login(UserFactory(username="sysadmin", is_superuser=True, is_staff=True))
+    assert client.get(_entry_page(entry)).status_code == 200
