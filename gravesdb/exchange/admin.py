@@ -30,7 +30,7 @@ from gravesdb.sites.models import Site
 from gravesdb.sources.models import Organization
 
 from .files import FileRefused, escape_formula, normalise_header, read_table
-from .jobs import job_start, runs_in_background
+from .jobs import job_start, report_job_start, runs_in_background
 from .models import ColumnMapping, ExchangeJob, JobKind, JobStatus, MappingTarget
 from .resources import EXPORTABLE, IMPORTABLE, RESOURCE_FOR_MODEL
 from .saved_mappings import column_mapping_save, saved_mapping
@@ -248,19 +248,12 @@ def _report_action(kind, file_format):
             raise PermissionDenied
         ids = sorted(str(pk) for pk in queryset.values_list("pk", flat=True))
         filters = request.GET.urlencode()
-        job = ExchangeJob.objects.create(
-            kind=kind,
+        job = report_job_start(
             requested_by=request.user,
-            # Not counting what the user may not see: on a selection of one site, a count of
-            # its confidential testimony links would disclose that they exist.
-            parameters={
-                "format": file_format,
-                "site_ids": ids,
-                "description": f"admin site list {filters}".strip(),
-                "count_unseen": False,
-            },
+            kind=kind,
+            parameters={"format": file_format, "site_ids": ids, "description": f"admin site list {filters}".strip()},
+            background=runs_in_background(len(ids)),
         )
-        job = job_start(job, background=runs_in_background(len(ids)))
         return HttpResponseRedirect(reverse("admin:exchange_exchangejob_change", args=[job.pk]))
 
     return action

@@ -40,6 +40,19 @@ def job_start(job: ExchangeJob, *, background: bool) -> ExchangeJob:
     return job
 
 
+def report_job_start(*, requested_by, kind: str, parameters: dict, background: bool) -> ExchangeJob:
+    """Queue (or run) a site or estimates report asked for in the admin or on the site list.
+
+    Its manifest says what was left out without counting what the requester may
+    not see: under a filter they typed, or a selection of one site, that count
+    would disclose confidential records.
+    """
+    job = ExchangeJob.objects.create(
+        kind=kind, requested_by=requested_by, parameters={**parameters, "count_unseen": False}
+    )
+    return job_start(job, background=background)
+
+
 class _Progress:
     """Writes progress through its own autocommit connection, so others see it at once."""
 

@@ -17,9 +17,10 @@ refused, it is replayed row by row so the error still names its row.
 
 import copy
 import datetime
+import functools
 import uuid
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -174,19 +175,16 @@ class RecordResource(resources.ModelResource):
 
     def _import_values(self, instance):
         """What the file can change, as comparable values: a foreign key by its id (no query)."""
-        values = []
-        for field in self.get_import_fields():
-            if not field.attribute:
-                continue
-            try:
-                model_field = instance._meta.get_field(field.attribute)
-            except FieldDoesNotExist:
-                model_field = None
-            if model_field is not None and model_field.many_to_one:
-                values.append(getattr(instance, model_field.attname))
-            else:
-                values.append(copy.copy(field.get_value(instance)))
-        return values
+        return [
+            getattr(instance, attname) if attname else copy.copy(field.get_value(instance))
+            for field, attname in self._compared_fields
+        ]
+
+    @functools.cached_property
+    def _compared_fields(self):
+        """Each importable field, with the column to read instead when it is a foreign key."""
+        columns = {f.name: f.attname for f in self._meta.model._meta.concrete_fields if f.many_to_one}
+        return [(field, columns.get(field.attribute)) for field in self.get_import_fields() if field.attribute]
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if instance._state.adding or import_validation_errors:

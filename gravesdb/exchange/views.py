@@ -30,8 +30,8 @@ from django.views.decorators.http import require_http_methods
 
 from gravesdb.sites.filtersets import SiteFilterSet
 
-from .jobs import job_start, runs_in_background
-from .models import ExchangeJob, JobKind
+from .jobs import report_job_start, runs_in_background
+from .models import JobKind
 from .reports import ReportRequest, count, export_report, report_chunks, report_query
 from .writers import CONTENT_TYPES, FORMATS
 
@@ -99,10 +99,10 @@ def site_report(request):
     report = ReportRequest(
         user=request.user, estimates=estimates, site_filter=asked.filter_query, description=DESCRIPTION, count_unseen=False
     )
-    _headers, queryset = report_query(report, file_format)
-    rows = count(queryset)
     if request.method == "POST":
         return _queue(request, report, file_format=file_format, excel=excel)
+    _headers, queryset = report_query(report, file_format)
+    rows = count(queryset)
     if runs_in_background(rows):
         context = {"rows": rows, "filters": sorted(QueryDict(asked.filter_query).lists()), "estimates": estimates}
         return _page(request, _("Prepare the report in the background"), context)
@@ -141,16 +141,15 @@ def _written(report: ReportRequest, *, name: str, file_format: str, excel: bool,
 
 
 def _queue(request, report: ReportRequest, *, file_format: str, excel: bool):
-    job = ExchangeJob.objects.create(
-        kind=JobKind.ESTIMATES_REPORT if report.estimates else JobKind.SITE_REPORT,
+    job = report_job_start(
         requested_by=request.user,
+        kind=JobKind.ESTIMATES_REPORT if report.estimates else JobKind.SITE_REPORT,
         parameters={
             "format": file_format,
             "excel": excel,
             "site_filter": report.site_filter,
             "description": report.description,
-            "count_unseen": report.count_unseen,
         },
+        background=True,
     )
-    job_start(job, background=True)
     return HttpResponseRedirect(reverse("admin:exchange_exchangejob_change", args=[job.pk]))

@@ -163,8 +163,13 @@ class WitnessIdentity(RecordedModel):
     SEALED_FIELDS = {"legal_name_ciphertext": "legal_name", "contact_ciphertext": "contact"}
     UNSHOWN_FIELDS = frozenset({"legal_name_index"})
 
+    @staticmethod
+    def sealing_context(pk, field: str) -> str:
+        """What a sealed value is bound to: this identity's row and column (no swapping between them)."""
+        return f"testimony.witnessidentity:{pk}:{field}"
+
     def _context(self, field: str) -> str:
-        return f"testimony.witnessidentity:{self.pk}:{field}"
+        return self.sealing_context(self.pk, field)
 
     @classmethod
     def opened_change(cls, pk, field, old, new):
@@ -174,7 +179,7 @@ class WitnessIdentity(RecordedModel):
         plain = cls.SEALED_FIELDS.get(field)
         if plain is None:
             return field, old, new
-        context = f"testimony.witnessidentity:{pk}:{plain}"
+        context = cls.sealing_context(pk, plain)
         return plain, _opened(old, context), _opened(new, context)
 
     def changes_since(self, version: int) -> dict:
