@@ -352,7 +352,7 @@ def install(using: str = DEFAULT_DB_ALIAS) -> None:
         for model in recorded_models():
             cursor.execute(
                 f"CREATE OR REPLACE TRIGGER {VERSION_TRIGGER} BEFORE UPDATE ON {_quote(model._meta.db_table)} "
-                "FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION core_bump_version()"
+                f"FOR EACH ROW WHEN ({_row_changed(model)}) EXECUTE FUNCTION core_bump_version()"
             )
         for label in EVIDENTIARY_MODELS:
             table = apps.get_model(label)._meta.db_table
@@ -361,6 +361,19 @@ def install(using: str = DEFAULT_DB_ALIAS) -> None:
                 cursor, EVIDENCE_TRUNCATE_TRIGGER, table, "BEFORE TRUNCATE", "core_refuse_evidence_delete", level="STATEMENT"
             )
         _backfill_if_empty(cursor)
+
+
+def _row_changed(model) -> str:
+    """Whether an update changes any column the record's writers set.
+
+    Generated columns (a site's search columns) are left out: PostgreSQL computes
+    them after BEFORE triggers, so such a trigger may not read them, and they change
+    only with the columns they are computed from.
+    """
+    columns = [_quote(f.column) for f in model._meta.concrete_fields if not f.generated]
+    old = ", ".join(f"OLD.{column}" for column in columns)
+    new = ", ".join(f"NEW.{column}" for column in columns)
+    return f"ROW({old}) IS DISTINCT FROM ROW({new})"
 
 
 def _backfill_if_empty(cursor) -> None:

@@ -334,7 +334,11 @@ def _status_history(site: Site) -> dict:
 
 
 def _site_state(site: Site) -> dict:
-    return {field.attname: getattr(site, field.attname) for field in Site._meta.concrete_fields if field.name != "id"}
+    return {
+        field.attname: getattr(site, field.attname)
+        for field in Site._meta.concrete_fields
+        if field.name != "id" and not field.generated  # search columns follow the names
+    }
 
 
 def _evidence(state: dict) -> dict:

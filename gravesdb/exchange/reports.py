@@ -32,6 +32,7 @@ from django.db import connection, models
 from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.db.models.sql import Query
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -187,18 +188,32 @@ def history_snapshot(as_of: datetime.date) -> tuple[str, list]:
     for model in HISTORY_TRACKED:
         event = apps.get_model(model._meta.app_label, f"{model.__name__}Event")
         event_columns = {f.column for f in event._meta.concrete_fields}
-        columns = [
-            f'"{f.column}"' if f.column in event_columns else f'NULL::{f.db_type(connection)} AS "{f.column}"'
-            for f in model._meta.concrete_fields
-        ]
+        columns, column_params = [], []
+        for f in model._meta.concrete_fields:
+            if f.column in event_columns:
+                columns.append(f'"{f.column}"')
+            elif f.generated:
+                # A site's search columns, computed from its names as they stood then.
+                sql, sql_params = _generated_sql(model, f)
+                columns.append(f'{sql} AS "{f.column}"')
+                column_params += sql_params
+            else:
+                columns.append(f'NULL::{f.db_type(connection)} AS "{f.column}"')
         selected = ", ".join(columns)
+        # The last events take the table's own name, so a generated column's expression
+        # (written against the table) reads them.
         clauses.append(
             f'"{model._meta.db_table}" AS (SELECT {selected} FROM ('
             f'SELECT DISTINCT ON (pgh_obj_id) * FROM "{event._meta.db_table}" WHERE pgh_created_at < %s '
-            f"ORDER BY pgh_obj_id, pgh_id DESC) last_event WHERE pgh_label <> 'delete')"
+            f'ORDER BY pgh_obj_id, pgh_id DESC) "{model._meta.db_table}" WHERE pgh_label <> \'delete\')'
         )
-        params.append(end)
+        params += [*column_params, end]
     return "WITH " + ", ".join(clauses) + " ", params
+
+
+def _generated_sql(model, field):
+    query = Query(model)
+    return query.get_compiler(connection=connection).compile(field.expression.resolve_expression(query))
 
 
 def _sql(queryset, as_of, wrap="{}"):

@@ -10,11 +10,13 @@ cannot multiply rows, and a page costs one query whatever its length.
 import re
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramWordSimilarity
 from django.db import connections, models
 from django.db.models import (
     Case,
     Count,
+    Expression,
     ExpressionWrapper,
     F,
     Func,
@@ -146,12 +148,7 @@ class SiteQuerySet(models.QuerySet):
         Transliterations are how researchers look sites up (Khasfa, al-Khasfa, الخسفة),
         so alternative names count as much as the main one.
         """
-        alternative_names = Func(
-            F("alternative_names"), Value(" | "), function="array_to_string", output_field=models.TextField()
-        )
-        return self.alias(alternative_names_text=alternative_names).filter(
-            Q(name__icontains=term) | Q(reference_code__icontains=term) | Q(alternative_names_text__icontains=term)
-        )
+        return self.filter(Q(search_names__icontains=term) | Q(reference_code__icontains=term))
 
     def search(self, term: str):
         """Sites whose names or code match ``term``, best match first (``search_rank``).
@@ -163,38 +160,34 @@ class SiteQuerySet(models.QuerySet):
         ``pg_trgm`` extension is installed, trigram similarity also finds spellings
         no one recorded (Khasfah for Khasfa).
 
-        Each alternative is the very expression an index of migration ``sites.0007``
-        holds (the full-text document always, trigrams where ``pg_trgm`` is
-        installed), so the matches are read from indexes, not computed site by site.
-        The cheapest test comes first because PostgreSQL re-checks each candidate in
-        the order written, and most matches are in the name itself. The matches are
-        gathered once, before the caller's order applies: otherwise the planner,
-        guessing that matches are spread evenly, walks the code index testing every
-        site, and codes start with the country, so an Arabic name may come only
-        after every Spanish site.
+        Every test reads the stored search columns, which indexes hold (the full-text
+        document always, trigrams where ``pg_trgm`` is installed), so neither finding
+        nor ranking thousands of matches parses any site's names. How the matches are
+        read depends on the query they end up in (``_NameMatch``).
         """
         words = _search_words(term)
         if not words:
             return self.annotate(search_rank=Value(0.0, output_field=models.FloatField()))
         query = SearchQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config="simple")
         term = term.strip()
-        candidates = self.model.objects.alias(names=site_names(), search_document=search_document())
-        match = (
-            Q(name__icontains=term)
-            | Q(names__icontains=term)
-            | Q(reference_code__icontains=term)
-            | Q(search_document=query)
-        )
-        rank = SearchRank(search_document(), query)
+        match = Q(search_names__icontains=term) | Q(reference_code__icontains=term) | Q(search_document=query)
+        # Every word starts a word of the names: shorter names first, as the word covers
+        # more of them. Other matches (a fragment inside a word, a spelling nobody
+        # recorded) come after, the likelier spelling first where pg_trgm can tell.
+        other = Value(0.0)
         if trigram_available(self.db):
             similar_to = Value(" ".join(words))
-            candidates = candidates.alias(names_upper=Upper(site_names()))
             # %> is word_similarity >= pg_trgm.word_similarity_threshold, which trigram_available()
             # has set to TRIGRAM_THRESHOLD; unlike a comparison with >=, the index can answer it.
-            match |= Q(names_upper__trigram_word_similar=similar_to)
-            rank = Greatest(rank, TrigramWordSimilarity(similar_to, Upper(site_names())))
-        matches = ArraySubquery(candidates.filter(match).order_by().values("pk"))
-        return self.filter(_InArray(F("pk"), matches)).annotate(search_rank=rank)
+            match |= TrigramWordSimilar(Upper("search_names"), similar_to)
+            other = TrigramWordSimilarity(similar_to, Upper("search_names"))
+        rank = Case(
+            When(search_document=query, then=1 + SearchRank(F("search_document"), query, normalization=Value(1))),
+            default=other,
+            output_field=models.FloatField(),
+        )
+        codes = ArraySubquery(self.model.objects.filter(match).order_by().values("reference_code"))
+        return self.filter(_NameMatch(match, _InArray(F("reference_code"), codes))).annotate(search_rank=rank)
 
     def with_reconciled_range(self):
         """The reconciled range with how it was reached: the strongest count's type, how
@@ -251,6 +244,49 @@ class SiteQuerySet(models.QuerySet):
         )
 
 
+class _NameMatch(Expression):
+    """A name search's condition, written for the query it ends up in.
+
+    Counting the matches, or ranking them for a page of best matches, reads them
+    from the search indexes once (``direct``). A page in another order (a partner's
+    cursor through the API, the map's) must not: PostgreSQL, guessing that matches
+    are spread evenly, would walk the code index testing every site until the page
+    fills, and codes start with the country, so an Arabic name may come only after
+    every Spanish site (a second for a rare name among 100,000). Such a page gathers
+    the matching codes first (``gathered``, an InitPlan) and reads its rows through
+    the code index in order, stopping when the page is full.
+    """
+
+    conditional = True
+    output_field = models.BooleanField()
+
+    def __init__(self, direct, gathered):
+        super().__init__()
+        self.direct, self.gathered = direct, gathered
+
+    def get_source_expressions(self):
+        return [self.direct, self.gathered]
+
+    def set_source_expressions(self, exprs):
+        self.direct, self.gathered = exprs
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        resolved = self.copy()
+        resolved.direct = self.direct.resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        resolved.gathered = self.gathered.resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        return resolved
+
+    def as_sql(self, compiler, connection):
+        query = compiler.query
+        ordering = query.order_by or (query.get_meta().ordering if query.default_ordering else ())
+        first = ordering[0] if ordering else None
+        by_rank = (first.lstrip("-") if isinstance(first, str) else getattr(first, "expression", None)) in (
+            "search_rank",
+            F("search_rank"),
+        )
+        return compiler.compile(self.gathered if query.is_sliced and not by_rank else self.direct)
+
+
 class _InArray(Lookup):
     """``lhs = ANY(array)``: an array subquery runs once, as an InitPlan, and the outer
     query is planned around its result; ``IN (subquery)`` would be merged into the
@@ -278,16 +314,17 @@ def estimate_figure():
 
 
 def site_names():
-    """A site's name and alternative names as one text, the text name searches read.
+    """A site's name and alternative names as one text: the stored ``Site.search_names``.
 
-    ``array_to_string`` is only STABLE, so no index may hold it; ``sites_site_names``
-    (migration ``sites.0007``) is the same join declared IMMUTABLE.
+    ``array_to_string`` is only STABLE, so no generated column may hold it;
+    ``sites_site_names`` (migration ``sites.0007``) is the same join declared IMMUTABLE.
     """
     return Func(F("name"), F("alternative_names"), function="sites_site_names", output_field=models.TextField())
 
 
 def search_document():
-    """The full-text document of a site; the GIN index ``site_search_document_idx`` holds exactly this."""
+    """The full-text document of a site: the stored ``Site.search_document``, indexed by
+    ``site_search_document_idx``."""
     return SearchVector(site_names(), "reference_code", config="simple")
 
 

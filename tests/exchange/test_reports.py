@@ -171,6 +171,11 @@ def test_as_of_rebuilds_the_report_from_the_history(auditor, tmp_path):
     SiteFactory(reference_code="IQ-NI-0043", name="Added later")
     _outcome, path = report(auditor, tmp_path, as_of=moment)
     assert [(r["reference_code"], r["name"]) for r in rows(path)] == [("IQ-NI-0042", "Khasfa sinkhole")]
+    # A name search on a past day reads the names of that day.
+    _outcome, path = report(auditor, tmp_path, "then.csv", as_of=moment, site_filter="q=sinkhole")
+    assert [r["name"] for r in rows(path)] == ["Khasfa sinkhole"]
+    _outcome, path = report(auditor, tmp_path, "renamed.csv", as_of=moment, site_filter="q=renamed")
+    assert rows(path) == []
 
 
 def test_the_command_writes_the_file_and_its_manifest(world, tmp_path, capsys):

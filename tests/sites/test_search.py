@@ -5,7 +5,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 
 from gravesdb.sites.models import Site
-from gravesdb.sites.querysets import search_document, trigram_available
+from gravesdb.sites.querysets import trigram_available
 from tests.factories import SiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -80,16 +80,42 @@ def _plan(queryset) -> str:
 
 
 def test_the_full_text_match_is_read_from_its_index(khasfa_and_badush):
-    """search_document() and the index of migration sites.0007 must stay the same expression."""
     query = SearchQuery("khasfa:*", search_type="raw", config="simple")
-    plan = _plan(Site.objects.alias(document=search_document()).filter(document=query).order_by())
+    plan = _plan(Site.objects.filter(search_document=query).order_by())
     assert "site_search_document_idx" in plan
+
+
+def test_the_stored_search_columns_follow_every_write(khasfa_and_badush):
+    """PostgreSQL keeps them, so a rename by update(), bulk_create or raw SQL is found at once."""
+    khasfa, badush = khasfa_and_badush
+    Site.objects.filter(pk=badush.pk).update(name="Badush cement factory", alternative_names=["معمل بادوش"])
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE sites_site SET alternative_names = '{Khasfah}' WHERE id = %s", [khasfa.pk])
+    Site.objects.bulk_create([Site(name="Tal Afar airport grave", country="IQ", first_level_area="IQ-NI")])
+    assert _found("cement") == {"Badush cement factory"}
+    assert _found("معمل") == {"Badush cement factory"}
+    assert _found("Khasfah") == {"Khasfa sinkhole"}
+    assert Site.objects.get(pk=khasfa.pk).search_names == "Khasfa sinkhole Khasfah"  # old names gone
+    assert _found("airport") == {"Tal Afar airport grave"}
 
 
 def test_with_pg_trgm_every_alternative_of_a_search_is_read_from_an_index(khasfa_and_badush):
     if not trigram_available():
         pytest.skip("the trigram indexes exist only where pg_trgm is installed")
     plan = _plan(Site.objects.search("khasfa").order_by("reference_code")[:50])
-    for index in ("site_name_trgm_idx", "site_names_trgm_idx", "site_code_trgm_idx", "site_search_document_idx"):
+    for index in ("site_search_names_trgm_idx", "site_code_trgm_idx", "site_search_document_idx"):
         assert index in plan
     assert "Seq Scan" not in plan
+
+
+def test_every_shape_of_query_finds_the_same_matches(khasfa_and_badush):
+    """Counts and best-match pages read the indexes directly; other pages gather codes first."""
+    SiteFactory.create_batch(4, name="Khasfa road grave")
+    found = Site.objects.search("khasfa")
+    in_code_order = found.order_by("reference_code")[:50]
+    best_first = found.order_by("-search_rank", "reference_code")[:50]
+    assert found.count() == len(in_code_order) == len(best_first) == 5
+    assert set(in_code_order) == set(best_first) == set(found)
+    assert "= ANY(" in str(in_code_order.query)
+    assert "= ANY(" not in str(best_first.query)
+    assert "= ANY(" not in str(found.query)
