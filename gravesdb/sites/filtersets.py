@@ -7,6 +7,8 @@ rather than joins, so a site with five matching estimates is still one row and
 the page's count is the number of sites.
 """
 
+import functools
+
 import django_filters
 import pycountry
 from django import forms
@@ -18,6 +20,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from gravesdb.core import edtf
 from gravesdb.core.choices import Sensitivity
+from gravesdb.core.widgets import LongSelect
 from gravesdb.sources.models import Organization, Source
 
 from .choices import CountType, LocationPrecision, ProtectionStatus, SiteStatus, SiteType
@@ -25,8 +28,10 @@ from .models import Site, SiteCitation, VictimEstimate
 from .querysets import estimate_figure
 
 
+@functools.cache
 def country_choices():
-    return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda choice: choice[1])
+    """ISO 3166-1 countries by name; built once, as the list only changes with pycountry."""
+    return tuple(sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda choice: choice[1]))
 
 
 def subdivision_choices(country: str):
@@ -68,7 +73,7 @@ class SiteFilterSet(django_filters.FilterSet):
         label=_("Name or code"),
         help_text=_("Any spelling: Khasfa, al-Khasfa, الخسفة, or a reference code."),
     )
-    country = django_filters.ChoiceFilter(choices=country_choices, label=_("Country"))
+    country = django_filters.ChoiceFilter(choices=country_choices, label=_("Country"), widget=LongSelect)
     first_level_area = django_filters.CharFilter(method="filter_first_level_area", label=_("Area (ISO 3166-2)"))
     second_level_area = django_filters.CharFilter(lookup_expr="icontains", label=_("District"))
     status = django_filters.ChoiceFilter(choices=SiteStatus.choices, label=_("Status"))
@@ -78,9 +83,10 @@ class SiteFilterSet(django_filters.FilterSet):
         choices=CountType.choices, method="filter_count_type", label=_("Has a count of type")
     )
     organization = django_filters.ModelChoiceFilter(
-        queryset=Organization.objects.order_by("name"),
+        queryset=Organization.objects.only("id", "name", "acronym").order_by("name"),
         method="filter_organization",
         label=_("Organisation"),
+        widget=LongSelect,
         help_text=_("Produced a figure, or published a source cited, for the site."),
     )
     source = django_filters.ModelChoiceFilter(
@@ -113,7 +119,7 @@ class SiteFilterSet(django_filters.FilterSet):
         if country and pycountry.countries.get(alpha_2=country):
             # With a country chosen, its subdivisions fit in a list; without one there
             # are 5,000 of them, so a code is typed instead.
-            self.filters["first_level_area"].extra["widget"] = forms.Select(
+            self.filters["first_level_area"].extra["widget"] = LongSelect(
                 choices=[("", "---------"), *subdivision_choices(country)]
             )
 
