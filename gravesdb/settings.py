@@ -158,6 +158,14 @@ else:
 DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=0)}
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("gravesdb runs on PostgreSQL only; DATABASE_URL must be postgres://...")
+# Pages run a handful of small queries each. Starting parallel workers for one costs
+# more than they save (5-8 ms on a 2-core server, where they also take the core the
+# next request needs), and exports read through server-side cursors, which never run
+# in parallel. A server with cores to spare may allow them: DATABASE_PARALLEL_WORKERS=2.
+_options = DATABASES["default"].setdefault("OPTIONS", {})
+_options["options"] = " ".join(
+    filter(None, [_options.get("options"), f"-c max_parallel_workers_per_gather={int(os.environ.get('DATABASE_PARALLEL_WORKERS', 0))}"])
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
