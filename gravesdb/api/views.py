@@ -7,7 +7,6 @@ may see, so an object outside it is a 404, not a 403 that confirms it exists.
 
 from django.db import transaction
 from django.db.models import Prefetch
-from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -19,7 +18,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gravesdb.sites.choices import LocationPrecision, SiteStatus
+from gravesdb.core.choices import choice_label
 from gravesdb.sites.filtersets import SiteFilterSet, VictimEstimateFilterSet
 from gravesdb.sites.locations import can_see_exact_location, shown_location
 from gravesdb.sites.models import SiteCitation, VictimEstimate
@@ -27,6 +26,7 @@ from gravesdb.sources.filtersets import CitationFilterSet, OrganizationFilterSet
 from gravesdb.sources.models import Organization, Source
 from gravesdb.testimony.filtersets import TestimonyFilterSet, WitnessFilterSet
 from gravesdb.testimony.models import TestimonySite, Witness, WitnessIdentity
+from gravesdb.workspace.dossier import dossier_urls
 from gravesdb.workspace.map import marker_radius
 from gravesdb.workspace.selectors import visible_citations, visible_sites, visible_testimonies
 
@@ -125,7 +125,8 @@ class SiteViewSet(RecordViewSet):
         )
         page = self.paginate_queryset(sites)
         exact = can_see_exact_location(request.user)
-        features = [_site_feature(site, exact=exact) for site in page]
+        dossier_url = dossier_urls()
+        features = [_site_feature(site, exact=exact, url=dossier_url(site.reference_code)) for site in page]
         # Counted on the first page only: a map following 20 pages need not count 20 times.
         first_page = self.paginator.cursor_query_param not in request.query_params
         return self.paginator.get_paginated_response(features, count=sites.count() if first_page else None)
@@ -134,7 +135,7 @@ class SiteViewSet(RecordViewSet):
 MAP_FIELDS = ["id", "reference_code", "name", "status", "latitude", "longitude", "location_precision"]
 
 
-def _site_feature(site, *, exact: bool) -> dict:
+def _site_feature(site, *, exact: bool, url: str) -> dict:
     location = shown_location(site, exact=exact)
     return {
         "type": "Feature",
@@ -144,7 +145,7 @@ def _site_feature(site, *, exact: bool) -> dict:
             "reference_code": site.reference_code,
             "name": site.name,
             "status": site.status,
-            "status_label": str(SiteStatus(site.status).label),
+            "status_label": str(choice_label(site, "status")),
             "reconciled_best": site.reconciled_best,
             "reconciled_low": site.reconciled_low,
             "reconciled_high": site.reconciled_high,
@@ -152,8 +153,8 @@ def _site_feature(site, *, exact: bool) -> dict:
             "precision": location.precision,
             "radius_m": location.radius_m,
             "coarsened": location.coarsened,
-            "location_note": str(LocationPrecision(site.location_precision).label) if not location.coarsened else "",
-            "url": reverse("workspace:site_dossier", args=[site.reference_code]),
+            "location_note": "" if location.coarsened else str(choice_label(site, "location_precision")),
+            "url": url,
         },
     }
 

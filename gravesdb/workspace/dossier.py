@@ -7,8 +7,10 @@ only, and the history never shows coordinates to a reader who may not see them.
 """
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from pghistory.models import Events
 
@@ -32,6 +34,19 @@ TIMELINE_LENGTH = 200
 LOCATION_FIELDS = {"latitude", "longitude"}
 # Bookkeeping the reader does not need in a timeline.
 HIDDEN_FIELDS = {"version", "period_earliest", "period_latest", "as_of_earliest", "as_of_latest", "changed_on_earliest"}
+
+
+_URL_SAFE = "/~:@!$&'()*+,;="  # what reverse() leaves unquoted in a path
+
+
+def dossier_urls():
+    """A function from reference code to dossier URL, for a page listing many sites.
+
+    ``reverse()`` costs some 45 µs, and a list row links its dossier twice; the
+    path is resolved once per page and each code filled in, quoted as reverse() would.
+    """
+    prefix = reverse("workspace:site_dossier", args=["-"]).removesuffix("-/")
+    return lambda code: f"{prefix}{quote(code, safe=_URL_SAFE)}/"
 
 
 def build(site, user) -> dict:

@@ -83,7 +83,8 @@ def site_list(request):
     accessible(filterset.form)
     page = Paginator(sites, _page_size(request)).get_page(request.GET.get("page"))
     exact = can_see_exact_location(request.user)
-    rows = [(site, shown_location(site, exact=exact)) for site in page.object_list]
+    dossier_url = dossier.dossier_urls()
+    rows = [(site, shown_location(site, exact=exact), dossier_url(site.reference_code)) for site in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(

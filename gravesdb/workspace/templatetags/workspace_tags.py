@@ -1,26 +1,14 @@
-import functools
-
 from django import template
+from django.utils.formats import localize
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
+
+from gravesdb.core.choices import choice_label
 
 register = template.Library()
 
 
-@register.filter
-def choice_label(record, field_name):
-    """What ``record.get_<field_name>_display()`` shows, for lists.
-
-    Django's method translates every label of the field to find one (some 40 µs);
-    a list of 200 sites asks it four times a row.
-    """
-    field = record._meta.get_field(field_name)
-    value = getattr(record, field.attname)
-    return _choice_labels(field).get(value, value)
-
-
-@functools.cache
-def _choice_labels(field) -> dict:
-    return dict(field.flatchoices)  # labels stay lazy: each is translated when shown
+register.filter("choice_label", choice_label)
 
 
 @register.filter
@@ -43,6 +31,23 @@ def distance(metres):
     if metres >= 1000:
         return _("%(km)s km") % {"km": f"{metres / 1000:,.0f}"}
     return _("%(m)s m") % {"m": metres}
+
+
+@register.simple_tag
+def location_text(location, site):
+    """The point as this reader may see it, and how precise it is: a list cell or a dossier line.
+
+    A tag rather than an included template: an include costs a list 0.1 ms a row.
+    """
+    if not location.is_known:
+        return "—"
+    point = format_html("{}, {}", localize(location.latitude), localize(location.longitude))
+    if location.coarsened:
+        note = _("coarsened: within %(distance)s") % {"distance": distance(location.radius_m)}
+        return format_html('{}<br><small class="coarsened">{}</small>', point, note)
+    if location.precision != "exact":
+        return format_html("{}<br><small>{}</small>", point, choice_label(site, "location_precision"))
+    return point
 
 
 @register.simple_tag
