@@ -11,6 +11,10 @@ client as an auditor, and prints each median and the large/small ratio (target:
 ≤ 1.5), with the query count and the sites on each page: a narrow filter fills
 less than a page on the small database, and each row costs time to render. The
 report is also written to bench/output/workspace.txt.
+
+One process serves each database, and the two take turns request by request, so a
+change in the machine's speed during the run (other jobs, CPU frequency) weighs on
+both sides of each ratio alike instead of on whichever database ran at the time.
 """
 
 import argparse
@@ -78,7 +82,9 @@ def _fill(sites: int, seed: int) -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # What autovacuum does on a live server after a bulk insert (this one may run
+        # without it): statistics, and the visibility map index-only scans rely on.
+        cursor.execute("VACUUM ANALYZE")
     print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
 
 
@@ -91,8 +97,8 @@ def _setup_django():
     django.setup()
 
 
-def _measure(repeats: int) -> None:
-    """Print one line per endpoint and filter: median seconds and query count (run in the child)."""
+def _serve() -> None:
+    """Answer the parent line by line: a URL in, its seconds, query count and rows out."""
     _setup_django()
     from django.contrib.auth.models import Group, User
     from django.db import connection
@@ -100,26 +106,24 @@ def _measure(repeats: int) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from gravesdb.core import roles
-    from gravesdb.sites.models import Site
 
     auditor, _ = User.objects.get_or_create(username="bench-auditor", defaults={"is_staff": True})
     auditor.groups.add(Group.objects.get(name=roles.AUDITOR))
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(auditor)
-    print(f"sites\t{Site.objects.count()}")
-    for endpoint, template in ENDPOINTS.items():
-        for label, filters in FILTERS.items():
-            url = template.format(filters=filters)
-            for _ in range(3):
-                assert client.get(url).status_code == 200, url
-            timings = []
-            for _ in range(repeats):
-                started = time.perf_counter()
-                client.get(url)
-                timings.append(time.perf_counter() - started)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        command, url = line.rstrip("\n").split(" ", 1)
+        if command == "count":
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(url)
-            print(f"{endpoint}\t{label}\t{statistics.median(timings):.4f}\t{len(queries)}\t{_rows(response)}")
+            print(f"{len(queries)} {_rows(response)}", flush=True)
+            continue
+        started = time.perf_counter()
+        response = client.get(url)
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 200, url
+        print(f"{elapsed:.6f}", flush=True)
 
 
 def _rows(response) -> int:
@@ -137,32 +141,52 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--fill", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.fill:
         return _fill(args.fill, args.seed)
-    if args.measure:
-        return _measure(args.repeats)
+    if args.serve:
+        return _serve()
 
     base = os.environ.get("DATABASE_URL")
     if not base:
         sys.exit("Set DATABASE_URL to a database name of the benchmark's own, e.g. .../gravesdb_bench_ws")
-    results = {}
+    servers = {}
     for sites in (args.small, args.large):
         url = _database_url(base, sites)
         _ensure(url, sites, args.seed)
-        env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1"}
-        out = subprocess.run(
-            [sys.executable, __file__, "--measure", "--repeats", str(args.repeats)],
-            env=env,
-            check=True,
-            capture_output=True,
+        servers[sites] = subprocess.Popen(
+            [sys.executable, __file__, "--serve"],
+            env={**os.environ, "DATABASE_URL": url, "DEBUG": "1"},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
             text=True,
-        ).stdout
-        for line in out.splitlines():
-            parts = line.split("\t")
-            if len(parts) == 5:
-                results[(sites, parts[0], parts[1])] = (float(parts[2]), int(parts[3]), int(parts[4]))
+        )
+        while servers[sites].stdout.readline().strip() != "ready":
+            pass
+
+    def ask(sites, command, url):
+        server = servers[sites]
+        server.stdin.write(f"{command} {url}\n")
+        server.stdin.flush()
+        return server.stdout.readline().split()
+
+    results = {}
+    for endpoint, template in ENDPOINTS.items():
+        for label, filters in FILTERS.items():
+            url = template.format(filters=filters)
+            timings = {sites: [] for sites in servers}
+            for round in range(3 + args.repeats):  # three warm-up rounds
+                for sites in servers:
+                    seconds = float(ask(sites, "time", url)[0])
+                    if round >= 3:
+                        timings[sites].append(seconds)
+            for sites in servers:
+                queries, rows = ask(sites, "count", url)
+                results[(sites, endpoint, label)] = (statistics.median(timings[sites]), int(queries), int(rows))
+    for server in servers.values():
+        server.stdin.close()
+        server.wait()
 
     lines = [
         f"Workspace benchmark: {args.large:,} sites against {args.small:,} (seed {args.seed}), median of {args.repeats}",
