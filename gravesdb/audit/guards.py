@@ -366,14 +366,36 @@ def install(using: str = DEFAULT_DB_ALIAS) -> None:
 def _row_changed(model) -> str:
     """Whether an update changes any column the record's writers set.
 
-    Generated columns (a site's search columns) are left out: PostgreSQL computes
-    them after BEFORE triggers, so such a trigger may not read them, and they change
-    only with the columns they are computed from.
+    A table with generated columns (a site's search columns) cannot compare whole
+    rows: PostgreSQL computes those after BEFORE triggers, so such a trigger may not
+    read them, and they change only with the columns they are computed from. Its
+    trigger names the written columns instead, which ties those columns to it:
+    ``release_column_triggers`` lets a migration change them.
     """
+    if not _has_generated_columns(model):
+        return "OLD.* IS DISTINCT FROM NEW.*"
     columns = [_quote(f.column) for f in model._meta.concrete_fields if not f.generated]
     old = ", ".join(f"OLD.{column}" for column in columns)
     new = ", ".join(f"NEW.{column}" for column in columns)
     return f"ROW({old}) IS DISTINCT FROM ROW({new})"
+
+
+def _has_generated_columns(model) -> bool:
+    return any(f.generated for f in model._meta.concrete_fields)
+
+
+def release_column_triggers(sender, using=DEFAULT_DB_ALIAS, **kwargs):
+    """Before migrating: drop the version triggers that name columns (``install`` puts them back).
+
+    PostgreSQL refuses to change the type of a column a trigger's condition names,
+    so an AlterField on such a table would fail halfway through ``migrate``.
+    """
+    with connections[using].cursor() as cursor:
+        for model in recorded_models():
+            if _has_generated_columns(model):
+                cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [_quote(model._meta.db_table)])
+                if cursor.fetchone()[0]:
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {VERSION_TRIGGER} ON {_quote(model._meta.db_table)}")
 
 
 def _backfill_if_empty(cursor) -> None:
