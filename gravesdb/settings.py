@@ -162,9 +162,18 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
 # more than they save (5-8 ms on a 2-core server, where they also take the core the
 # next request needs), and exports read through server-side cursors, which never run
 # in parallel. A server with cores to spare may allow them: DATABASE_PARALLEL_WORKERS=2.
+# Set first, so PGOPTIONS (which libpq ignores once "options" is given) and the URL's
+# own ?options= still apply and win.
 _options = DATABASES["default"].setdefault("OPTIONS", {})
 _options["options"] = " ".join(
-    filter(None, [_options.get("options"), f"-c max_parallel_workers_per_gather={int(os.environ.get('DATABASE_PARALLEL_WORKERS', 0))}"])
+    filter(
+        None,
+        [
+            f"-c max_parallel_workers_per_gather={int(os.environ.get('DATABASE_PARALLEL_WORKERS', 0))}",
+            os.environ.get("PGOPTIONS"),
+            _options.get("options"),
+        ],
+    )
 )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
