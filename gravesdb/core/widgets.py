@@ -2,7 +2,7 @@
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import escape
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 
@@ -17,18 +17,18 @@ class LongSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         chosen = set(self.format_value(value))
-        parts = [f"<select name=\"{escape(name)}\"{flatatt(self.build_attrs(self.attrs, attrs))}>"]
+        parts = [f"<select name=\"{conditional_escape(name)}\"{flatatt(self.build_attrs(self.attrs, attrs))}>"]
         for group, choices in self._groups():
             if group:
-                parts.append(f'<optgroup label="{escape(group)}">')
+                parts.append(f'<optgroup label="{conditional_escape(group)}">')
             for option_value, label in choices:
                 option_value = "" if option_value is None else str(option_value)
                 selected = option_value in chosen
                 if selected:
                     chosen = set()
-                parts.append(
-                    f'<option value="{escape(option_value)}"{" selected" if selected else ""}>{escape(label)}</option>'
-                )
+                selected_attr = " selected" if selected else ""
+                value_attr, text = conditional_escape(option_value), conditional_escape(label)
+                parts.append(f'<option value="{value_attr}"{selected_attr}>{text}</option>')
             if group:
                 parts.append("</optgroup>")
         parts.append("</select>")
