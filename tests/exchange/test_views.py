@@ -36,7 +36,7 @@ def listed(client, params) -> list[str]:
     """The reference codes the workspace site list shows for these filters, all on one page."""
     page = client.get(reverse("workspace:site_list"), {**params, "per_page": 200})
     assert page.status_code == 200
-    return sorted(site.reference_code for site, _location in page.context["rows"])
+    return sorted(site.reference_code for site, *_ in page.context["rows"])
 
 
 @pytest.fixture
