@@ -185,7 +185,14 @@ class Site(RecordedModel):
             models.Index(fields=["status", "reference_code"], name="site_status_code_idx"),
             # A type within an area, in code order. Codes begin with the area, so an index on
             # the type alone leads the planner to walk every other area's sites of that type first.
-            models.Index(fields=["first_level_area", "site_type", "reference_code"], name="site_area_type_code_idx"),
+            # Partial and covering like the one above: a count tests each candidate's estimates
+            # by its id without visiting its row.
+            models.Index(
+                fields=["first_level_area", "site_type", "reference_code"],
+                include=["id", "sensitivity", "latitude"],
+                condition=Q(archived_at__isnull=True, merged_into__isnull=True),
+                name="site_current_area_type_idx",
+            ),
             # Name search reads its full-text matches here; the trigram indexes for
             # substrings and similar spellings exist only where pg_trgm does (sites.0010).
             GinIndex(fields=["search_document"], name="site_search_document_idx"),
