@@ -481,9 +481,14 @@ class VictimEstimate(RecordedModel):
         verbose_name_plural = _("victim estimates")
         indexes = [
             # "At least N victims" asks, for each candidate site, whether one current figure
-            # reaches N: one probe here rather than reading all of the site's estimates.
+            # reaches N: one probe here rather than reading all of the site's estimates. The
+            # figures it is computed from ride along, so the probe never visits the row.
             models.Index(
-                "site", estimate_figure(), name="estimate_site_figure_idx", condition=Q(archived_at__isnull=True)
+                "site",
+                estimate_figure(),
+                include=["high", "best", "low"],
+                name="estimate_site_figure_idx",
+                condition=Q(archived_at__isnull=True),
             ),
         ]
         constraints = [
