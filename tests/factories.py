@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from factory.django import DjangoModelFactory
 
 from gravesdb.core.choices import Sensitivity
-from gravesdb.sites.choices import CountType, LocationPrecision, SiteRelationKind, SiteStatus, SiteType
+from gravesdb.sites.choices import CountType, FigureQualifier, LocationPrecision, SiteRelationKind, SiteStatus, SiteType
 from gravesdb.sites.models import Site, SiteCitation, SiteRelation, SiteStatusChange, VictimEstimate
 from gravesdb.sources.choices import InformationCredibility, OrganizationKind, SourceKind, SourceReliability
 from gravesdb.sources.models import Citation, Organization, Source
@@ -195,8 +195,13 @@ class VictimEstimateFactory(DjangoModelFactory):
     low = None
     best = 300
     high = None
-    is_approximate = True
-    wording = "at least 300"
+    # A count when the figures make one; a lone low or high is a bound nobody qualified yet.
+    qualifier = factory.LazyAttribute(
+        lambda o: FigureQualifier.EXACT
+        if o.best is not None or (o.low is not None and o.high is not None)
+        else FigureQualifier.UNCLASSIFIED
+    )
+    wording = "300 policemen"
     as_of = "2017-02"
     producing_organization = factory.SubFactory(OrganizationFactory)
     victim_profile = "policemen"

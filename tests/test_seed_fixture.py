@@ -57,13 +57,14 @@ def test_seed_holds_the_three_graves_the_article_describes(seed):
     assert all(site.latitude is None and site.location_precision == "unknown" for site in sites.values())
 
     estimates = {
-        (e.site.reference_code, e.count_type, e.low, e.best, e.high, e.is_approximate, e.as_of)
+        (e.site.reference_code, e.count_type, e.low, e.best, e.high, e.qualifier, e.as_of)
         for e in VictimEstimate.objects.select_related("site")
     }
+    # "some 4,000" is approximate, "at least 300" leaves the high open, "100 beheaded bodies" is a count.
     assert estimates == {
-        ("IQ-NI-0001", "reported", None, 4000, None, True, "2017-02"),
-        ("IQ-NI-0002", "reported", 300, None, None, True, "2016-11"),
-        ("IQ-NI-0003", "reported", None, 100, None, False, "2016-11"),
+        ("IQ-NI-0001", "reported", None, 4000, None, "approximate", "2017-02"),
+        ("IQ-NI-0002", "reported", 300, None, None, "at_least", "2016-11"),
+        ("IQ-NI-0003", "reported", None, 100, None, "exact", "2016-11"),
     }
     policemen = VictimEstimate.objects.get(site__reference_code="IQ-NI-0002")
     assert policemen.producing_organization.name == "Human Rights Watch"

@@ -92,6 +92,41 @@ class CountType(models.TextChoices):
     IDENTIFIED = "identified", _("Identified")
 
 
+class FigureQualifier(models.TextChoices):
+    """How the source bounded its figure: the words "at least", "about", "up to", made exact.
+
+    An open side is not a number the source left out by accident: "at least 300" says
+    nothing about how many more there may be, so no report may close it at 300. A
+    "more than" or "fewer than" figure is the bound itself, stored as given and marked
+    exclusive, never shifted by one. Estimates recorded before qualifiers existed stay
+    unclassified until someone reads their wording; they are shown as such.
+    """
+
+    UNCLASSIFIED = "unclassified", _("Not classified yet")
+    EXACT = "exact", _("Exact (a count, or exactly)")
+    APPROXIMATE = "approximate", _("Approximate (about, some, roughly)")
+    AT_LEAST = "at_least", _("At least (no upper bound)")
+    MORE_THAN = "more_than", _("More than (no upper bound, figure excluded)")
+    UP_TO = "up_to", _("Up to (no lower bound)")
+    FEWER_THAN = "fewer_than", _("Fewer than (no lower bound, figure excluded)")
+
+
+# Qualifiers that leave one side of the range open, and those whose figure is itself excluded.
+OPEN_ABOVE = (FigureQualifier.AT_LEAST, FigureQualifier.MORE_THAN)
+OPEN_BELOW = (FigureQualifier.UP_TO, FigureQualifier.FEWER_THAN)
+EXCLUSIVE = (FigureQualifier.MORE_THAN, FigureQualifier.FEWER_THAN)
+# A closed figure is read as a whole range or one count: a lone low or high would be a bound.
+CLOSED = (FigureQualifier.EXACT, FigureQualifier.APPROXIMATE)
+
+
+class BoundKind(models.TextChoices):
+    """How one end of a reconciled range stands: as the site report's ``*_bound`` columns say."""
+
+    INCLUSIVE = "inclusive", _("inclusive")
+    EXCLUSIVE = "exclusive", _("exclusive")
+    OPEN = "open", _("open")
+
+
 # Rank used to pick the figure of the strongest evidence: identified > exhumed > estimated > reported.
 COUNT_TYPE_RANK = {CountType.REPORTED: 1, CountType.ESTIMATED: 2, CountType.EXHUMED: 3, CountType.IDENTIFIED: 4}
 

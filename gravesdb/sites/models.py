@@ -19,8 +19,12 @@ from gravesdb.sources.models import Citation, Organization, validate_country_cod
 
 from .choices import (
     ALLOWED_TRANSITIONS,
+    CLOSED,
+    OPEN_ABOVE,
+    OPEN_BELOW,
     CountType,
     Deposition,
+    FigureQualifier,
     LocationPrecision,
     ProtectionStatus,
     RemainsState,
@@ -28,7 +32,15 @@ from .choices import (
     SiteStatus,
     SiteType,
 )
-from .querysets import SiteQuerySet, VictimEstimateQuerySet, estimate_figure, search_document, site_names
+from . import figures
+from .querysets import (
+    SiteQuerySet,
+    VictimEstimateQuerySet,
+    chronological_order,
+    estimate_figure,
+    search_document,
+    site_names,
+)
 
 
 def validate_subdivision_code(value: str) -> None:
@@ -441,8 +453,25 @@ class VictimEstimate(RecordedModel):
     low = models.PositiveIntegerField(_("low"), null=True, blank=True)
     best = models.PositiveIntegerField(_("best"), null=True, blank=True)
     high = models.PositiveIntegerField(_("high"), null=True, blank=True)
-    is_approximate = models.BooleanField(
-        _("approximate wording"), default=False, help_text=_("The source hedged: “some 4,000”, “at least 300”.")
+    qualifier = models.CharField(
+        _("qualifier"),
+        max_length=16,
+        choices=FigureQualifier.choices,
+        default=FigureQualifier.UNCLASSIFIED,
+        db_default=FigureQualifier.UNCLASSIFIED,
+        help_text=_("How the source bounded the figure: “at least 300” leaves the high open, “some 4,000” is approximate."),
+    )
+    # Kept for the history and for files that carry it; since qualifiers exist it follows
+    # the qualifier (a database check), except on estimates not classified yet.
+    is_approximate = models.BooleanField(_("approximate wording"), default=False, editable=False)
+    is_cumulative = models.BooleanField(
+        _("running total"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "A count “so far” or “to date”: a later running total of the same count type by the same "
+            "producer supersedes it in the reconciled figures; both stay on the record."
+        ),
     )
     wording = models.CharField(
         _("wording in the source"), max_length=255, blank=True, help_text=_("The figure as the source put it.")
@@ -476,7 +505,7 @@ class VictimEstimate(RecordedModel):
     objects = VictimEstimateQuerySet.as_manager()
 
     class Meta(RecordedModel.Meta):
-        ordering = ["site", "count_type", "as_of_earliest"]
+        ordering = ["site", "count_type", *chronological_order()]
         verbose_name = _("victim estimate")
         verbose_name_plural = _("victim estimates")
         indexes = [
@@ -508,8 +537,35 @@ class VictimEstimate(RecordedModel):
                 condition=Q(low__isnull=True) | Q(high__isnull=True) | Q(low__lte=F("high")),
                 name="estimate_low_le_high",
             ),
-            *choice_checks("estimate", count_type=CountType),
+            *choice_checks("estimate", count_type=CountType, qualifier=FigureQualifier),
             models.CheckConstraint(condition=_edtf_bounds_are_ordered("as_of"), name="estimate_as_of_ordered"),
+            models.CheckConstraint(
+                condition=~Q(qualifier__in=OPEN_ABOVE) | Q(high__isnull=True),
+                name="estimate_open_above_has_no_high",
+                violation_error_message=_("“At least” and “more than” leave the high open: give the figure as low."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(qualifier__in=OPEN_BELOW) | Q(low__isnull=True),
+                name="estimate_open_below_has_no_low",
+                violation_error_message=_("“Up to” and “fewer than” leave the low open: give the figure as high."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(qualifier__in=CLOSED)
+                | Q(best__isnull=False)
+                | Q(low__isnull=False, high__isnull=False)
+                | Q(low__isnull=True, high__isnull=True),  # no figure at all: estimate_has_a_figure says so
+                name="estimate_closed_figure_complete",
+                violation_error_message=_(
+                    "An exact or approximate figure needs a best figure or both low and high; "
+                    "a lone low or high is a bound: choose “at least” or “up to”."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(qualifier=FigureQualifier.UNCLASSIFIED)
+                | Q(qualifier=FigureQualifier.APPROXIMATE, is_approximate=True)
+                | (~Q(qualifier=FigureQualifier.APPROXIMATE) & Q(is_approximate=False)),
+                name="estimate_approximate_follows_qualifier",
+            ),
         ]
 
     def __str__(self):
@@ -517,9 +573,22 @@ class VictimEstimate(RecordedModel):
 
     @property
     def figures(self) -> str:
-        low, best, high = (f"{v:,}" if v is not None else "?" for v in (self.low, self.best, self.high))
-        text = f"{low}–{best}–{high}"
-        return f"~{text}" if self.is_approximate else text
+        """The figure in words a reader can check against the source: "≥ 300", "~4,000", "20–30"."""
+        return figures.estimate_text(self)
+
+    @property
+    def lower_bound(self) -> int | None:
+        """The lowest number this estimate allows, or None where it leaves the low open."""
+        return figures.lower_bound(self)
+
+    @property
+    def upper_bound(self) -> int | None:
+        """The highest number this estimate allows, or None where it leaves the high open."""
+        return figures.upper_bound(self)
+
+    @property
+    def best_figure(self) -> int | None:
+        return figures.best_figure(self)
 
     def clean(self):
         super().clean()
@@ -528,7 +597,13 @@ class VictimEstimate(RecordedModel):
         ordered = [v for v in (self.low, self.best, self.high) if v is not None]
         if ordered != sorted(ordered):
             raise ValidationError(_("Figures must satisfy low ≤ best ≤ high."))
+        self._follow_qualifier()
 
     def save(self, *args, **kwargs):
         self.as_of_earliest, self.as_of_latest = edtf.bounds(self.as_of)
+        self._follow_qualifier()
         super().save(*args, **kwargs)
+
+    def _follow_qualifier(self):
+        if self.qualifier != FigureQualifier.UNCLASSIFIED:
+            self.is_approximate = self.qualifier == FigureQualifier.APPROXIMATE

@@ -1,10 +1,13 @@
 """Reads that matter: the reconciled range, computed one way for every caller.
 
 Figures from different sources are kept side by side, never averaged. The
-reconciled range is their spread: the lowest figure anyone gave to the highest,
-plus how many independent sources stand behind them. Every value is a correlated
-subquery, so filters on the site list (which may join estimates themselves)
-cannot multiply rows, and a page costs one query whatever its length.
+reconciled range is their spread: the lowest bound anyone gave to the highest,
+open where a source left its side open and nobody closed it beyond, plus how many
+independent sources stand behind them. Running totals count only at their latest.
+Every value is a correlated subquery, so filters on the site list (which may join
+estimates themselves) cannot multiply rows, and a page costs one query whatever its
+length. ``figures`` holds the same rules for one estimate; docs/data-model.md
+states them in words.
 """
 
 import re
@@ -16,6 +19,7 @@ from django.db import connections, models
 from django.db.models import (
     Case,
     Count,
+    Exists,
     Expression,
     ExpressionWrapper,
     F,
@@ -29,9 +33,10 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Upper
+from django.db.models.functions import Cast, Ceil, Coalesce, Floor, Upper
 
-from .choices import COUNT_TYPE_RANK, CountType
+from .choices import COUNT_TYPE_RANK, EXCLUSIVE, OPEN_ABOVE, OPEN_BELOW, BoundKind, CountType
+from .figures import FIRST_DAY, LAST_DAY
 
 # How alike a search and a name must be (pg_trgm word similarity, 0–1) to count as a match:
 # one letter added or dropped in a six-letter name still passes, a different name does not.
@@ -41,6 +46,150 @@ TRIGRAM_THRESHOLD = 0.5
 def _site_estimates(model):
     # Archived figures (withdrawn, entered by mistake) no longer count towards any range.
     return model.objects.filter(site=OuterRef("pk"), archived_at__isnull=True).order_by().values("site")
+
+
+def _site_estimates_in_effect(model):
+    """The figures a site's reconciled values read: current, and no running total a later one replaced."""
+    return _site_estimates(model).filter(in_effect())
+
+
+def chronological_order():
+    """``figures.chronological_key`` as an ordering: the one order of as-of dates everywhere."""
+    return [
+        Coalesce("as_of_earliest", Value(FIRST_DAY)).asc(),
+        Coalesce("as_of_latest", Value(LAST_DAY)).asc(),
+        F("created_at").asc(),
+        F("id").asc(),
+    ]
+
+
+def _chronology(ref=F):
+    return [
+        Coalesce(ref("as_of_earliest"), Value(FIRST_DAY)),
+        Coalesce(ref("as_of_latest"), Value(LAST_DAY)),
+        ref("created_at"),
+        ref("id"),
+    ]
+
+
+def in_effect():
+    """Current estimates that are not a running total superseded by a later one.
+
+    A running total ("435 exhumed so far") is one of a series: the same count type at
+    the same site by the same producer (an organisation, or a producer as stated).
+    Only the latest of the series, by ``chronological_order``, counts; the earlier
+    ones stay on the record and on the dossier as the series.
+    """
+    from .models import VictimEstimate
+
+    unset = Value("00000000-0000-0000-0000-000000000000", output_field=models.UUIDField())
+    later = VictimEstimate.objects.filter(
+        site=OuterRef("site"),
+        count_type=OuterRef("count_type"),
+        producer_description=OuterRef("producer_description"),
+        is_cumulative=True,
+        archived_at__isnull=True,
+    ).filter(
+        models.lookups.Exact(
+            Coalesce("producing_organization", unset), Coalesce(OuterRef("producing_organization"), unset)
+        ),
+        _RowAfter(_chronology(), _chronology(OuterRef)),
+    )
+    return Q(archived_at__isnull=True) & (Q(is_cumulative=False) | ~Exists(later))
+
+
+class _RowAfter(Expression):
+    """``(a, b, …) > (x, y, …)``: one key after another, as PostgreSQL compares rows."""
+
+    conditional = True
+    output_field = models.BooleanField()
+
+    def __init__(self, later, earlier):
+        super().__init__()
+        self.later, self.earlier = list(later), list(earlier)
+
+    def get_source_expressions(self):
+        return [*self.later, *self.earlier]
+
+    def set_source_expressions(self, exprs):
+        self.later, self.earlier = exprs[: len(self.later)], exprs[len(self.later):]
+
+    def as_sql(self, compiler, connection):
+        sides, params = [], []
+        for side in (self.later, self.earlier):
+            parts = []
+            for expression in side:
+                sql, part_params = compiler.compile(expression)
+                parts.append(sql)
+                params.extend(part_params)
+            sides.append(f"({', '.join(parts)})")
+        return f"{sides[0]} > {sides[1]}", params
+
+
+def lower_figure():
+    """The lowest number an estimate allows (``figures.lower_bound``); NULL where it is open."""
+    return Case(
+        When(qualifier__in=OPEN_BELOW, then=Value(None)),
+        default=Coalesce("low", "best", "high"),
+        output_field=models.IntegerField(),
+    )
+
+
+def upper_figure():
+    """The highest number an estimate allows (``figures.upper_bound``); NULL where it is open."""
+    return Case(
+        When(qualifier__in=OPEN_ABOVE, then=Value(None)),
+        default=Coalesce("high", "best", "low"),
+        output_field=models.IntegerField(),
+    )
+
+
+# An exclusive bound compared half a unit inside its figure, so "more than 100" ranks
+# above "at least 100" and below "at least 101" without storing a shifted number.
+def _lower_rank():
+    return ExpressionWrapper(
+        lower_figure() + Case(When(qualifier__in=EXCLUSIVE, then=Value(0.5)), default=Value(0.0)),
+        output_field=models.FloatField(),
+    )
+
+
+def _upper_rank():
+    return ExpressionWrapper(
+        upper_figure() - Case(When(qualifier__in=EXCLUSIVE, then=Value(0.5)), default=Value(0.0)),
+        output_field=models.FloatField(),
+    )
+
+
+def _reconciled_ends(estimates):
+    """The aggregates both ends of a reconciled range are read from, per site.
+
+    The low is open when an estimate leaves its low open ("up to 4,000") and no
+    estimate closes it at or below that figure; likewise the high, for "at least".
+    """
+    return estimates.annotate(
+        lowest=Min(_lower_rank()),
+        lowest_open_below=Min(_upper_rank(), filter=Q(qualifier__in=OPEN_BELOW)),
+        highest=Max(_upper_rank()),
+        highest_open_above=Max(_lower_rank(), filter=Q(qualifier__in=OPEN_ABOVE)),
+    )
+
+
+def _open_low():
+    return Q(lowest_open_below__isnull=False) & (Q(lowest__isnull=True) | Q(lowest_open_below__lt=F("lowest")))
+
+
+def _open_high():
+    return Q(highest_open_above__isnull=False) & (Q(highest__isnull=True) | Q(highest_open_above__gt=F("highest")))
+
+
+def _bound_kind(open_condition, rank):
+    return Case(
+        When(open_condition, then=Value(BoundKind.OPEN)),
+        When(Q(**{f"{rank}__isnull": True}), then=Value(None)),
+        When(Q(**{rank: Cast(Floor(rank), models.FloatField())}), then=Value(BoundKind.INCLUSIVE)),
+        default=Value(BoundKind.EXCLUSIVE),
+        output_field=models.CharField(),
+    )
 
 
 class VictimEstimateQuerySet(models.QuerySet):
@@ -60,19 +209,31 @@ class VictimEstimateQuerySet(models.QuerySet):
             )
         )
 
+    def in_effect(self):
+        return self.filter(in_effect())
+
+    def with_superseded(self):
+        """``is_superseded``: a running total a later one of its series replaced."""
+        return self.annotate(
+            is_superseded=ExpressionWrapper(
+                Q(archived_at__isnull=True) & ~in_effect(), output_field=models.BooleanField()
+            )
+        )
+
+    def giving_a_best_figure(self):
+        return self.annotate(best_figure_value=_best_figure()).filter(best_figure_value__isnull=False)
+
+    def chronological(self):
+        return self.order_by(*chronological_order())
+
     def strongest_first(self):
         """Identified before exhumed before estimated before reported; the latest first within a type."""
         return self.with_rank().order_by(
-            models.F("count_type_rank").desc(),
-            models.F("as_of_latest").desc(nulls_last=True),
-            models.F("created_at").desc(),
-            "pk",
+            models.F("count_type_rank").desc(), *[key.desc() for key in _chronology()]
         )
 
     def most_recent_first(self):
-        return self.order_by(
-            models.F("as_of_latest").desc(nulls_last=True), models.F("created_at").desc(), "pk"
-        )
+        return self.order_by(*[key.desc() for key in _chronology()])
 
 
 class SiteQuerySet(models.QuerySet):
@@ -195,13 +356,10 @@ class SiteQuerySet(models.QuerySet):
         from .models import VictimEstimate
 
         estimates = _site_estimates(VictimEstimate)
-        strongest = VictimEstimate.objects.filter(site=OuterRef("pk"), archived_at__isnull=True).strongest_first()
-        latest_exhumed = VictimEstimate.objects.filter(
-            site=OuterRef("pk"), count_type=CountType.EXHUMED, archived_at__isnull=True
-        )
+        latest_exhumed = _best_candidates(VictimEstimate).filter(count_type=CountType.EXHUMED)
         return self.with_reconciled_figures().annotate(
             reconciled_best_count_type=Subquery(
-                strongest.values("count_type")[:1],
+                _best_candidates(VictimEstimate).strongest_first().values("count_type")[:1],
                 output_field=models.CharField(),
             ),
             estimate_count=Coalesce(
@@ -216,29 +374,41 @@ class SiteQuerySet(models.QuerySet):
                 0,
             ),
             latest_exhumed=Subquery(
-                latest_exhumed.most_recent_first().annotate(v=_best_figure()).values("v")[:1],
+                latest_exhumed.most_recent_first().values("best_figure_value")[:1],
                 output_field=models.IntegerField(),
             ),
         )
 
     def with_reconciled_figures(self):
-        """``reconciled_low``/``reconciled_high``/``reconciled_best`` alone: what a map marker
-        needs, each a subquery a row, where the whole range costs seven."""
+        """The reconciled range alone, what a map marker needs: ``reconciled_low`` and
+        ``reconciled_high`` (NULL where that end is open), ``reconciled_low_bound`` and
+        ``reconciled_high_bound`` (``BoundKind``: inclusive, exclusive or open; NULL for a
+        site with no figure), and ``reconciled_best``, the best figure of the strongest,
+        latest estimate that gives one."""
         from .models import VictimEstimate
 
-        estimates = _site_estimates(VictimEstimate)
-        strongest = VictimEstimate.objects.filter(site=OuterRef("pk"), archived_at__isnull=True).strongest_first()
+        ends = _reconciled_ends(_site_estimates_in_effect(VictimEstimate))
         return self.annotate(
             reconciled_low=Subquery(
-                estimates.annotate(v=Min(Coalesce("low", "best", "high"))).values("v"),
+                ends.annotate(
+                    v=Case(When(_open_low(), then=Value(None)), default=Cast(Floor("lowest"), models.IntegerField()))
+                ).values("v"),
                 output_field=models.IntegerField(),
+            ),
+            reconciled_low_bound=Subquery(
+                ends.annotate(v=_bound_kind(_open_low(), "lowest")).values("v"), output_field=models.CharField()
             ),
             reconciled_high=Subquery(
-                estimates.annotate(v=Max(estimate_figure())).values("v"),
+                ends.annotate(
+                    v=Case(When(_open_high(), then=Value(None)), default=Cast(Ceil("highest"), models.IntegerField()))
+                ).values("v"),
                 output_field=models.IntegerField(),
             ),
+            reconciled_high_bound=Subquery(
+                ends.annotate(v=_bound_kind(_open_high(), "highest")).values("v"), output_field=models.CharField()
+            ),
             reconciled_best=Subquery(
-                strongest.annotate(v=_best_figure()).values("v")[:1],
+                _best_candidates(VictimEstimate).strongest_first().values("best_figure_value")[:1],
                 output_field=models.IntegerField(),
             ),
         )
@@ -304,8 +474,17 @@ def _search_words(term: str) -> list[str]:
 
 
 def _best_figure():
-    """The one figure an estimate stands for: its best, else an end of its range."""
-    return Coalesce("best", "high", "low")
+    """``figures.best_figure``: the best, or a range whose ends agree; never a bound alone."""
+    return Case(
+        When(best__isnull=False, then=F("best")),
+        When(low=F("high"), then=F("low")),
+        default=Value(None),
+        output_field=models.IntegerField(),
+    )
+
+
+def _best_candidates(model):
+    return model.objects.filter(site=OuterRef("pk")).filter(in_effect()).giving_a_best_figure()
 
 
 def estimate_figure():

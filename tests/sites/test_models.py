@@ -46,6 +46,25 @@ class TestVictimEstimateConstraints:
         with refused_by_database(constraint):
             update_row(estimate, **figures)
 
+    @pytest.mark.parametrize(
+        ("figures", "constraint"),
+        [
+            ({"qualifier": "at_least", "low": 300, "best": None, "high": 400}, "estimate_open_above_has_no_high"),
+            ({"qualifier": "more_than", "low": 100, "best": None, "high": 400}, "estimate_open_above_has_no_high"),
+            ({"qualifier": "up_to", "low": 10, "best": None, "high": 4000}, "estimate_open_below_has_no_low"),
+            ({"qualifier": "fewer_than", "low": 10, "best": None, "high": 50}, "estimate_open_below_has_no_low"),
+            ({"qualifier": "exact", "low": 300, "best": None, "high": None}, "estimate_closed_figure_complete"),
+            ({"qualifier": "approximate", "is_approximate": True, "low": None, "best": None, "high": 300}, "estimate_closed_figure_complete"),
+            ({"qualifier": "at_least", "low": 300, "is_approximate": True}, "estimate_approximate_follows_qualifier"),
+            ({"qualifier": "approximate", "is_approximate": False}, "estimate_approximate_follows_qualifier"),
+            ({"qualifier": "roughly"}, "estimate_qualifier_valid"),
+        ],
+    )
+    def test_the_qualifier_and_the_figures_agree(self, figures, constraint):
+        estimate = VictimEstimateFactory(low=None, best=300, high=None)
+        with refused_by_database(constraint):
+            update_row(estimate, **figures)
+
     @pytest.mark.parametrize("field", ["low", "best", "high"])
     def test_counts_cannot_be_negative(self, field):
         estimate = VictimEstimateFactory(**{"low": None, "best": None, "high": None, field: 10})
@@ -99,9 +118,25 @@ class TestVictimEstimateValidation:
             estimate.full_clean(exclude=["site", "citation", "producing_organization"])
         assert "“sometime” is not an EDTF date" in str(error.value.message_dict["as_of"])
 
-    def test_figures_read_as_a_range_with_the_hedge(self):
-        estimate = VictimEstimateFactory.build(low=None, best=4000, high=None, is_approximate=True)
-        assert estimate.figures == "~?–4,000–?"
+    @pytest.mark.parametrize(
+        ("qualifier", "low", "best", "high", "text"),
+        [
+            ("exact", None, 100, None, "100"),
+            ("exact", 20, None, 30, "20–30"),
+            ("exact", 20, 25, 30, "25 (20–30)"),
+            ("approximate", None, 4000, None, "~4,000"),
+            ("at_least", 300, None, None, "≥ 300"),
+            ("at_least", 300, 400, None, "≥ 300, best 400"),
+            ("more_than", 100, None, None, "> 100"),
+            ("up_to", None, None, 4000, "≤ 4,000"),
+            ("fewer_than", None, None, 50, "< 50"),
+            ("unclassified", 300, None, None, "low 300 (not classified)"),
+            ("unclassified", None, 300, None, "300 (not classified)"),
+        ],
+    )
+    def test_figures_read_as_the_source_bounded_them(self, qualifier, low, best, high, text):
+        estimate = VictimEstimateFactory.build(qualifier=qualifier, low=low, best=best, high=high)
+        assert estimate.figures == text
 
 
 class TestSiteConstraints:
