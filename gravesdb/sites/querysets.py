@@ -33,7 +33,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Ceil, Coalesce, Floor, Upper
+from django.db.models.functions import Cast, Ceil, Coalesce, Floor, Greatest, Least, Upper
 
 from .choices import COUNT_TYPE_RANK, EXCLUSIVE, OPEN_ABOVE, OPEN_BELOW, BoundKind, CountType
 from .figures import FIRST_DAY, LAST_DAY
@@ -164,13 +164,17 @@ def _reconciled_ends(estimates):
     """The aggregates both ends of a reconciled range are read from, per site.
 
     The low is open when an estimate leaves its low open ("up to 4,000") and no
-    estimate closes it at or below that figure; likewise the high, for "at least".
+    estimate closes it at or below every figure that estimate gives; likewise the
+    high, for "at least".
     """
+    # An open estimate's own best counts too: "at least 300, probably 400" is closed only
+    # by a figure of 400 or more, or the range would leave out a figure a source gave.
+    best = Cast("best", models.FloatField())
     return estimates.annotate(
         lowest=Min(_lower_rank()),
-        lowest_open_below=Min(_upper_rank(), filter=Q(qualifier__in=OPEN_BELOW)),
+        lowest_open_below=Min(Least(_upper_rank(), best), filter=Q(qualifier__in=OPEN_BELOW)),
         highest=Max(_upper_rank()),
-        highest_open_above=Max(_lower_rank(), filter=Q(qualifier__in=OPEN_ABOVE)),
+        highest_open_above=Max(Greatest(_lower_rank(), best), filter=Q(qualifier__in=OPEN_ABOVE)),
     )
 
 
