@@ -318,3 +318,13 @@ def test_the_migration_records_its_reason_in_the_history_and_leaves_the_rest_unc
     event = apps.get_model("sites", "VictimEstimateEvent").objects.filter(pgh_obj=plain).latest("pgh_id")
     assert event.qualifier == "at_least"
     assert event.pgh_context.metadata["reason"] == classification.REASON
+
+
+def test_the_example_in_the_data_model_docs_reconciles_as_written(tomasica):
+    site, _team = tomasica
+    press = _estimate(site, "at_least", low=300, wording="at least 300 bodies")
+    assert _reconciled(site) == (300, "inclusive", 435, "inclusive", 435)
+    VictimEstimate.objects.exclude(pk=press.pk).filter(site=site).update(
+        archived_at=datetime.datetime.now(datetime.UTC)
+    )
+    assert _reconciled(site) == (300, "inclusive", None, "open", None)
