@@ -14,6 +14,26 @@ CONSTRAINTS = {
     "estimate_has_a_figure": ("best", _("give at least one of low, best and high")),
     "estimate_count_type_valid": ("count_type", _("unknown count type")),
     "estimate_as_of_ordered": ("as_of", _("the as-of date ends before it starts")),
+    # A qualifier the figures contradict: the words name the file's columns and values, as an import fixes them.
+    "estimate_qualifier_valid": ("qualifier", _("unknown qualifier")),
+    "estimate_open_above_has_no_high": (
+        "qualifier",
+        _("at_least and more_than leave the high open: give the figure as low and leave high empty, "
+          "or choose another qualifier"),
+    ),
+    "estimate_open_below_has_no_low": (
+        "qualifier",
+        _("up_to and fewer_than leave the low open: give the figure as high and leave low empty, "
+          "or choose another qualifier"),
+    ),
+    "estimate_closed_figure_complete": (
+        "qualifier",
+        _("an exact or approximate figure needs a best figure, or both low and high; a lone low or high is a "
+          "bound: choose at_least or up_to"),
+    ),
+    "estimate_approximate_follows_qualifier": (
+        "is_approximate", _("is_approximate is true exactly when the qualifier is approximate")
+    ),
     "site_latitude_range": ("latitude", _("latitude out of range (-90 to 90)")),
     "site_longitude_range": ("longitude", _("longitude out of range (-180 to 180)")),
     "site_coordinates_both_or_neither": ("latitude", _("give both latitude and longitude, or neither")),

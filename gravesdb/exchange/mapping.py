@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 import yaml
 from django.utils.translation import gettext as _
 
-from gravesdb.sites.choices import ALLOWED_TRANSITIONS, SiteStatus
+from gravesdb.sites.choices import (
+    ALLOWED_TRANSITIONS,
+    OPEN_ABOVE,
+    OPEN_BELOW,
+    FigureQualifier,
+    SiteStatus,
+)
 
 from .files import Table, normalise_header
 
@@ -36,6 +42,14 @@ class MappingError(Exception):
     def __init__(self, message, unknown=()):
         super().__init__(message)
         self.unknown = list(unknown)  # the file's columns nothing claims, for the admin's mapping form
+
+
+class CellError(ValueError):
+    """A cell the mapping cannot read: the problem names the file's column, not only the row."""
+
+    def __init__(self, message, column):
+        super().__init__(message)
+        self.column = column
 
 
 def load_mapping(text: str) -> dict:
@@ -182,6 +196,8 @@ class ListMapping:
         if "key" not in spec:
             raise MappingError(_("A list mapping needs a “key”: the column(s) that identify one site."))
         self.update_only = bool(spec.get("update_only"))
+        for figure in (spec.get("estimates") or {}).get("figures") or []:
+            _check_figure(figure)
 
     def uid(self, *parts) -> uuid.UUID:
         return uuid.uuid5(self.namespace, "|".join(str(p) for p in parts))
@@ -202,7 +218,7 @@ class ListMapping:
             citations=Planned(["id", "source", "locator", "quote", "supports", "credibility", "notes"]),
             site_citations=Planned(["id", "site", "citation"]),
             estimates=Planned([
-                "id", "site", "count_type", "low", "best", "high", "is_approximate", "wording", "as_of",
+                "id", "site", "count_type", "low", "best", "high", "qualifier", "is_cumulative", "wording", "as_of",
                 "producing_organization", "producer_description", "victim_profile", "citation", "notes",
             ]),
             status_chains={},
@@ -273,7 +289,7 @@ class ListMapping:
                 for figure in estimate_spec.get("figures") or []:
                     self.add_estimate(plan, estimate_spec, figure, cell, key, occurrence, site_id, citation_id, row_number)
             except ValueError as error:
-                self.errors.append((row_number, "", str(error)))
+                self.errors.append((row_number, getattr(error, "column", ""), str(error)))
         for values in organizations.values():
             values.setdefault("id", str(self.uid("organization", values["name"])))
             plan.organizations.add(values, 1)
@@ -302,9 +318,9 @@ class ListMapping:
             try:
                 return datetime.datetime.strptime(raw, rule["date"]).date().isoformat()
             except ValueError:
-                raise ValueError(
-                    _("“%(value)s” in %(column)s is not a date in the form %(format)s")
-                    % {"value": raw, "column": rule["from"], "format": rule["date"]}
+                raise CellError(
+                    _("“%(value)s” is not a date in the form %(format)s") % {"value": raw, "format": rule["date"]},
+                    rule["from"],
                 ) from None
         if "values" in rule:
             table = {normalise_header(k): v for k, v in rule["values"].items()}
@@ -312,9 +328,10 @@ class ListMapping:
                 return "" if table[normalise_header(raw)] is None else str(table[normalise_header(raw)])
             if "otherwise" in rule:
                 return str(rule["otherwise"])
-            raise ValueError(
-                _("“%(value)s” in %(column)s is not one of the values the mapping knows: %(known)s")
-                % {"value": raw, "column": rule["from"], "known": ", ".join(rule["values"])}
+            raise CellError(
+                _("“%(value)s” is not one of the values the mapping knows: %(known)s")
+                % {"value": raw, "known": ", ".join(rule["values"])},
+                rule["from"],
             )
         if "contains" in rule:
             lowered = raw.casefold()
@@ -337,15 +354,30 @@ class ListMapping:
         if not value:
             return  # a blank count stays unknown: no estimate, never a zero
         count_type = figure["count_type"]
-        plan.estimates.origin.setdefault(figure.get("figure", "best"), figure["from"])
+        qualifier = self.qualifier(figure, cell)
+        # "At least 300" is a bound, not a best figure: the figure is the side it bounds.
+        if qualifier in OPEN_ABOVE:
+            slot = "low"
+        elif qualifier in OPEN_BELOW:
+            slot = "high"
+        else:
+            slot = figure.get("figure", "best")
+        origin = plan.estimates.origin
+        origin.setdefault(slot, figure["from"])
+        for name, column in (("qualifier", _first_column(figure.get("qualifier"))),
+                             ("is_cumulative", _first_column(figure.get("cumulative")))):
+            if column:
+                origin.setdefault(name, column)
+        cumulative = figure.get("cumulative", False)
         producer = self.render(spec.get("producing_organization", ""), cell)
         plan.estimates.add(
             {
                 "id": str(self.uid("estimate", key, occurrence, count_type)),
                 "site": str(site_id),
                 "count_type": count_type,
-                figure.get("figure", "best"): value,
-                "is_approximate": str(figure.get("approximate", False)).lower(),
+                slot: value,
+                "qualifier": qualifier,
+                "is_cumulative": str(cumulative).lower() if isinstance(cumulative, bool) else self.render(cumulative, cell),
                 "as_of": self.render(spec.get("as_of", ""), cell),
                 "producing_organization": producer,
                 "victim_profile": self.render(spec.get("victim_profile", ""), cell),
@@ -354,6 +386,17 @@ class ListMapping:
             },
             row_number,
         )
+
+    def qualifier(self, figure, cell) -> str:
+        """How the row's source bounded the figure; blank (unclassified) where the mapping does not say.
+
+        A word the mapping's table does not know is refused (``render_rule``), naming its
+        column: "casi 300" guessed as approximate or exact would put a bound on the
+        record that nobody gave.
+        """
+        if figure.get("approximate"):
+            return FigureQualifier.APPROXIMATE
+        return self.render(figure.get("qualifier", ""), cell)
 
     # Status ---------------------------------------------------------------------------------
 
@@ -404,6 +447,29 @@ class ListMapping:
                 extra = notes.get(uuid.UUID(row[0]))
                 if extra:
                     row[index] = " ".join(extra)
+
+
+def _check_figure(figure: dict):
+    """Refuse a figure whose qualifier the mapping itself gets wrong, before any row is read."""
+    qualifier = figure.get("qualifier")
+    if qualifier is None:
+        return
+    if figure.get("approximate"):
+        raise MappingError(
+            _("The figure from “%(column)s” has both “approximate: true” and a qualifier; “approximate: true” "
+              "is the qualifier approximate: keep one.") % {"column": figure.get("from", "")}
+        )
+    if isinstance(qualifier, dict):
+        given = [*(qualifier.get("values") or {}).values(), *(qualifier.get("contains") or {}).values(),
+                 qualifier.get("blank"), qualifier.get("otherwise")]
+    else:
+        given = [qualifier]
+    wrong = [str(value) for value in given if value not in (None, "") and str(value) not in FigureQualifier.values]
+    if wrong:
+        raise MappingError(
+            _("The figure from “%(column)s” gives the qualifier “%(value)s”; a qualifier is one of %(allowed)s.")
+            % {"column": figure.get("from", ""), "value": wrong[0], "allowed": ", ".join(FigureQualifier.values)}
+        )
 
 
 def _status_reason(spec, cell) -> str:

@@ -13,7 +13,8 @@ the report computes, and how, does not change; only what it reads.
 
 Beside every file goes ``FILE.sha256``: the digest in ``sha256sum -c`` form, then
 the row count, time, user, filters and what was withheld and why, so an auditor
-knows when a report is partial.
+knows when a report is partial, and how to read the columns whose values alone could
+mislead (an empty high that is open, not unknown; the qualifiers).
 
 The workspace's site list exports its filter through ``views.site_report``: the same
 ``SiteFilterSet`` applied to the same current, visible sites, and the same rows and
@@ -37,9 +38,11 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gravesdb.sites.choices import FigureQualifier
 from gravesdb.sites.filtersets import SiteFilterSet
 from gravesdb.sites.locations import COARSENED, coarsened_point
 from gravesdb.sites.models import Site, SiteCitation, VictimEstimate
+from gravesdb.sites.querysets import chronological_order
 from gravesdb.sources.models import Citation, Organization, Source
 from gravesdb.testimony.models import Testimony, TestimonySite
 
@@ -52,12 +55,15 @@ SITE_REPORT_COLUMNS = [
     "latitude", "longitude", "location_precision", "site_type", "status", "protection_status", "period",
     "reconciled_low", "reconciled_high", "reconciled_best", "reconciled_best_count_type", "estimate_count",
     "source_count", "organization_count", "organizations", "testimony_count", "last_changed_at", "last_changed_by",
+    "reconciled_low_bound", "reconciled_high_bound",
 ]
 ESTIMATES_REPORT_COLUMNS = [
     "site_reference_code", "count_type", "low", "best", "high", "is_approximate", "wording", "as_of",
     "producing_organization", "producer_description", "victim_profile", "source_title", "source_url",
-    "citation_locator", "citation_quote", "estimate_id",
+    "citation_locator", "citation_quote", "estimate_id", "qualifier", "is_cumulative", "is_superseded",
 ]
+# Where the site report's location sits in a row, for coarsening it.
+_LATITUDE, _LONGITUDE, _PRECISION = (SITE_REPORT_COLUMNS.index(c) for c in ("latitude", "longitude", "location_precision"))
 # Tables the reports read; --as-of replaces each with its history as of that day.
 HISTORY_TRACKED = [Site, VictimEstimate, Citation, Source, Organization, TestimonySite, Testimony, SiteCitation]
 
@@ -164,6 +170,7 @@ def estimates_report_queryset(request: ReportRequest):
     sites = sites.visible_to(request.user)
     return (
         VictimEstimate.objects.filter(site__in=sites.values("pk"))
+        .with_superseded()
         .annotate(
             site_reference_code=F("site__reference_code"),
             producing_organization_name=F("producing_organization__name"),
@@ -173,7 +180,7 @@ def estimates_report_queryset(request: ReportRequest):
             citation_quote=F("citation__quote"),
             estimate_id=F("id"),
         )
-        .order_by("site__reference_code", "count_type", "as_of_earliest", "id")
+        .order_by("site__reference_code", "count_type", *chronological_order())
         .values_list(*[("producing_organization_name" if c == "producing_organization" else c) for c in ESTIMATES_REPORT_COLUMNS])
     )
 
@@ -293,9 +300,11 @@ def report_rows(request: ReportRequest, queryset):
     """The rows every copy of the report carries, whatever it is written to."""
     hide_location = not request.estimates and not request.user.has_perm("sites.view_exact_location")
     for row in stream_rows(queryset, request.as_of):
-        if hide_location and row[7] is not None:
+        if hide_location and row[_LATITUDE] is not None:
             # A partner or public copy gets the grid cell's centre, marked as coarsened.
-            row = (*row[:7], *coarsened_point(row[7], row[8]), COARSENED, *row[10:])
+            row = list(row)
+            row[_LATITUDE], row[_LONGITUDE] = coarsened_point(row[_LATITUDE], row[_LONGITUDE])
+            row[_PRECISION] = COARSENED
         yield row
 
 
@@ -360,7 +369,7 @@ def export_report(request: ReportRequest, *, path: Path, file_format: str = "csv
     notes = withheld(request)
     kind = _("estimates report") if request.estimates else _("site report")
     return _write_manifest(path, rows=rows, exported_at=exported_at, user=request.user, kind=kind,
-                           as_of=request.as_of, filters=_describe_filters(request), withheld=notes)
+                           as_of=request.as_of, filters=_describe_filters(request), withheld=notes, headers=headers)
 
 
 def export_records(resource, *, path: Path, file_format: str = "csv", excel: bool = False, description: str = "",
@@ -385,7 +394,8 @@ def export_records(resource, *, path: Path, file_format: str = "csv", excel: boo
         writer.close()
     notes = [f"{n} {what}" for what, n in sorted(resource.withheld.items()) if n]
     return _write_manifest(path, rows=rows, exported_at=exported_at, user=resource.user,
-                           kind=str(resource._meta.name), as_of=None, filters=description, withheld=notes)
+                           kind=str(resource._meta.name), as_of=None, filters=description, withheld=notes,
+                           headers=headers)
 
 
 def _describe_filters(request: ReportRequest) -> str:
@@ -399,7 +409,54 @@ def _describe_filters(request: ReportRequest) -> str:
     return "; ".join(parts)
 
 
-def _write_manifest(path: Path, *, rows, exported_at, user, kind, as_of, filters, withheld) -> ExportOutcome:
+def column_notes() -> dict[str, str]:
+    """What a column means where its values alone could mislead: an empty high is not a missing one.
+
+    "At least 300" exports with its high empty, and a reader who took the empty cell
+    for "unknown" or filled it with 300 would report a bound the source never gave; so
+    the manifest beside each file says how to read such columns.
+    """
+    qualifiers = "; ".join(f"{value} = {label}" for value, label in FigureQualifier.choices)
+    return {
+        "reconciled_low": _(
+            "the lowest figure the current estimates allow; empty with reconciled_low_bound “open” where a source "
+            "left the low open (“up to 4,000”) and none closed it, empty with reconciled_low_bound empty where the "
+            "site has no figure at all"
+        ),
+        "reconciled_high": _(
+            "the highest figure the current estimates allow; empty with reconciled_high_bound “open” where a source "
+            "left the high open (“at least 300”: not 300, and no upper figure) and none closed it, empty with "
+            "reconciled_high_bound empty where the site has no figure at all"
+        ),
+        "reconciled_best": _(
+            "the best figure of the strongest, latest estimate that gives one; a bound is never a best figure, so it "
+            "is empty where the sources give only bounds (“at least 300”)"
+        ),
+        "reconciled_low_bound": _(
+            "how reconciled_low stands: inclusive (the figure itself is possible), exclusive (“more than 100”: only "
+            "above it), open (no lower figure: reconciled_low is empty); empty where the site has no figure"
+        ),
+        "reconciled_high_bound": _(
+            "how reconciled_high stands: inclusive (the figure itself is possible), exclusive (“fewer than 100”: only "
+            "below it), open (no upper figure: reconciled_high is empty); empty where the site has no figure"
+        ),
+        "low": _("empty where the qualifier leaves the low open (up_to, fewer_than) or the source gave no low"),
+        "high": _("empty where the qualifier leaves the high open (at_least, more_than) or the source gave no high"),
+        "qualifier": _("how the source bounded its figure: %(qualifiers)s") % {"qualifiers": qualifiers},
+        "is_approximate": _(
+            "true exactly when the qualifier is approximate; on an unclassified estimate, the flag as first recorded"
+        ),
+        "is_cumulative": _(
+            "a running total (“so far”, “to date”): a later running total of the same count type at the site by the "
+            "same producer replaces it in the reconciled figures"
+        ),
+        "is_superseded": _(
+            "a running total a later one of its series replaced: on the record, left out of the reconciled figures"
+        ),
+    }
+
+
+def _write_manifest(path: Path, *, rows, exported_at, user, kind, as_of, filters, withheld, headers) -> ExportOutcome:
     digest = hashlib.sha256()
     with path.open("rb") as stream:
         for chunk in iter(lambda: stream.read(1024 * 1024), b""):
@@ -423,6 +480,10 @@ def _write_manifest(path: Path, *, rows, exported_at, user, kind, as_of, filters
         f"# filters: {filters or _('none')}",
         f"# withheld: {'; '.join(withheld) if withheld else _('nothing')}",
     ]
+    notes = column_notes()
+    explained = [f"#   {column}: {notes[column]}" for column in headers if column in notes]
+    if explained:
+        lines += ["# columns:", *explained]
     manifest = path.with_name(path.name + ".sha256")
     manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return ExportOutcome(path=path, manifest_path=manifest, rows=rows, sha256=sha, withheld=withheld, exported_at=exported_at)

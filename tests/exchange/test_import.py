@@ -1,5 +1,6 @@
 """Importing lists: idempotent, matched by UUID then natural key, attributed, honestly counted."""
 
+import csv
 import io
 
 import openpyxl
@@ -9,10 +10,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from gravesdb.exchange.models import ColumnMapping, MappingTarget
+from gravesdb.exchange.reports import export_records
+from gravesdb.exchange.resources import VictimEstimateResource
 from gravesdb.exchange.saved_mappings import column_mapping_save
 from gravesdb.exchange.services import records_import
 from gravesdb.sites.models import Site, SiteStatusChange, VictimEstimate
 from gravesdb.sources.models import Organization
+from tests.factories import VictimEstimateFactory
 
 from .conftest import ORGANIZATION
 
@@ -189,4 +193,92 @@ def test_the_command_fails_loudly_and_saves_nothing_on_a_bad_file(world, data_ma
     before = fingerprint()
     with pytest.raises(CommandError, match="Nothing was imported"):
         call_command("import_records", "sites", str(data))
+    assert fingerprint() == before
+
+
+# One estimate of each qualifier, with the figures its wording gives.
+QUALIFIED = {
+    "unclassified": {"low": None, "best": None, "high": 50},
+    "exact": {"low": None, "best": 100, "high": None},
+    "approximate": {"low": 3000, "best": 4000, "high": 5000},
+    "at_least": {"low": 300, "best": None, "high": None},
+    "more_than": {"low": 100, "best": None, "high": None},
+    "up_to": {"low": None, "best": None, "high": 4000},
+    "fewer_than": {"low": None, "best": None, "high": 20},
+}
+
+
+def test_each_qualifier_and_running_total_round_trips_through_export_and_import(world, data_manager, tmp_path):
+    for qualifier, figures in QUALIFIED.items():
+        VictimEstimateFactory(site=world["college"], qualifier=qualifier, is_cumulative=qualifier == "at_least",
+                              citation=world["citation"], wording=qualifier, **figures)
+    first = tmp_path / "first.csv"
+    export_records(VictimEstimateResource(user=data_manager), path=first)
+    exported = {r["wording"]: r for r in csv.DictReader(io.StringIO(first.read_text(encoding="utf-8")))}
+    assert {w: (r["low"], r["best"], r["high"], r["qualifier"]) for w, r in exported.items() if w in QUALIFIED} == {
+        q: tuple("" if v is None else str(v) for v in f.values()) + (q,) for q, f in QUALIFIED.items()
+    }
+    assert exported["at_least"]["is_cumulative"] == "true" and exported["exact"]["is_cumulative"] == "false"
+    assert exported["approximate"]["is_approximate"] == "true"
+    # Forget every qualifier and running total, then import the file back.
+    VictimEstimate.objects.filter(site=world["college"]).update(qualifier="unclassified", is_cumulative=False)
+    outcome = run(data_manager, first.read_bytes(), model="estimates")
+    assert outcome.ok, [str(e) for e in outcome.errors]
+    assert outcome.counts["updated"] == len(QUALIFIED) - 1  # the unclassified one was never changed
+    stored = {e.wording: (e.qualifier, e.is_approximate, e.is_cumulative) for e in VictimEstimate.objects.filter(site=world["college"])}
+    assert stored == {q: (q, q == "approximate", q == "at_least") for q in QUALIFIED}
+    second = tmp_path / "second.csv"
+    export_records(VictimEstimateResource(user=data_manager), path=second)
+    assert second.read_bytes() == first.read_bytes()
+
+
+def test_is_approximate_follows_the_qualifier_and_stays_as_recorded_on_unclassified_estimates(world, data_manager):
+    header = "id,site,count_type,best,qualifier,is_approximate,citation\n"
+    approximate = VictimEstimateFactory(site=world["college"], best=40, qualifier="approximate", citation=world["citation"])
+    legacy = VictimEstimateFactory(site=world["college"], best=60, qualifier="unclassified", citation=world["citation"])
+    text = header + (
+        f"{approximate.pk},IQ-NI-0043,reported,40,exact,true,{world['citation'].pk}\n"
+        f"{legacy.pk},IQ-NI-0043,reported,60,,true,{world['citation'].pk}\n"
+    )
+    outcome = run(data_manager, text, model="estimates")
+    assert outcome.ok, [str(e) for e in outcome.errors]
+    approximate.refresh_from_db()
+    legacy.refresh_from_db()
+    assert (approximate.qualifier, approximate.is_approximate) == ("exact", False)  # the qualifier decides
+    assert (legacy.qualifier, legacy.is_approximate) == ("unclassified", True)  # all the file says of its wording
+
+
+def test_a_qualifier_the_figures_contradict_is_refused_by_row_and_column(world, data_manager, fingerprint):
+    citation = world["citation"].pk
+    text = (
+        "site,count_type,low,best,high,qualifier,citation\n"
+        f"IQ-NI-0043,reported,,100,,exact,{citation}\n"
+        f"IQ-NI-0043,reported,300,,500,at_least,{citation}\n"
+        f"IQ-NI-0043,reported,10,,4000,up_to,{citation}\n"
+        f"IQ-NI-0043,reported,300,,,exact,{citation}\n"
+    )
+    before = fingerprint()
+    outcome = run(data_manager, text, model="estimates")
+    assert not outcome.ok
+    assert [(e.row, e.column) for e in outcome.errors] == [(3, "qualifier"), (4, "qualifier"), (5, "qualifier")]
+    assert "at_least and more_than leave the high open" in outcome.errors[0].message
+    assert "up_to and fewer_than leave the low open" in outcome.errors[1].message
+    assert "a lone low or high is a bound" in outcome.errors[2].message
+    assert fingerprint() == before
+
+
+def test_an_unknown_qualifier_is_refused_by_row_and_column(world, data_manager, fingerprint):
+    text = (
+        "site,count_type,best,qualifier,citation\n"
+        f"IQ-NI-0043,reported,100,exact,{world['citation'].pk}\n"
+        f"IQ-NI-0043,reported,100,roughly,{world['citation'].pk}\n"
+    )
+    before = fingerprint()
+    outcome = run(data_manager, text, model="estimates")
+    assert [str(e) for e in outcome.errors] == [
+        (
+            "Row 3, column “qualifier”: “roughly” is not one of the allowed values: unclassified, exact, approximate, "
+            "at_least, more_than, up_to, fewer_than."
+        )
+    ]
     assert fingerprint() == before

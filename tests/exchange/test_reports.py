@@ -4,6 +4,8 @@ import csv
 import hashlib
 import io
 import json
+import shutil
+import subprocess
 
 import openpyxl
 import pytest
@@ -41,7 +43,7 @@ def test_the_same_database_gives_the_same_bytes_and_a_verifiable_manifest(world,
 
 
 def test_one_row_per_site_with_the_reconciled_range_and_counts(world, auditor, tmp_path):
-    VictimEstimateFactory(site=world["khasfa"], count_type="exhumed", low=None, best=None, high=3500)
+    VictimEstimateFactory(site=world["khasfa"], count_type="exhumed", low=None, best=3500, high=None)
     testimony = TestimonyFactory(sensitivity=Sensitivity.RESTRICTED)
     TestimonySiteFactory(testimony=testimony, site=world["khasfa"])
     _outcome, path = report(auditor, tmp_path)
@@ -185,3 +187,122 @@ def test_the_command_writes_the_file_and_its_manifest(world, tmp_path, capsys):
     assert (tmp_path / "sites.csv.sha256").read_text().startswith(hashlib.sha256(output.read_bytes()).hexdigest())
     assert "system (Auditor role)" in (tmp_path / "sites.csv.sha256").read_text()
     assert "2 rows written" in capsys.readouterr().out
+
+
+def _site_row(path, file_format, code):
+    """One site's row, as the file in ``file_format`` gives it back."""
+    if file_format == "csv":
+        return next(r for r in rows(path) if r["reference_code"] == code)
+    if file_format == "xlsx":
+        header, *values = openpyxl.load_workbook(path).active.iter_rows(values_only=True)
+        return next(dict(zip(header, v)) for v in values if v[0] == code)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    if file_format == "geojson":
+        document = [feature["properties"] for feature in document["features"]]
+    return next(r for r in document if r["reference_code"] == code)
+
+
+def _policemen(path, file_format):
+    """The seed's "at least 300 policemen" site."""
+    return _site_row(path, file_format, "IQ-NI-0002")
+
+
+# What each qualifier reconciles to, alone: (figures given, low, low bound, high, high bound, best).
+QUALIFIED = {
+    "exact": ({"best": 100}, 100, "inclusive", 100, "inclusive", 100),
+    "approximate": ({"best": 4000}, 4000, "inclusive", 4000, "inclusive", 4000),
+    "at_least": ({"low": 300}, 300, "inclusive", None, "open", None),
+    "more_than": ({"low": 100}, 100, "exclusive", None, "open", None),
+    "up_to": ({"high": 4000}, None, "open", 4000, "inclusive", None),
+    "fewer_than": ({"high": 50}, None, "open", 50, "exclusive", None),
+    "unclassified": ({"low": 300}, 300, "inclusive", 300, "inclusive", None),
+}
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx", "json", "geojson"])
+@pytest.mark.parametrize("qualifier", list(QUALIFIED))
+def test_each_qualifier_exports_its_bounds_in_every_format(db, auditor, tmp_path, qualifier, file_format):
+    figures_given, *expected = QUALIFIED[qualifier]
+    site = SiteFactory(latitude=36.3, longitude=43.1)
+    VictimEstimateFactory(site=site, qualifier=qualifier, **{"low": None, "best": None, "high": None, **figures_given})
+    _outcome, path = report(auditor, tmp_path, f"report.{file_format}", file_format=file_format)
+    row = _site_row(path, file_format, site.reference_code)
+    got = [row[c] for c in ("reconciled_low", "reconciled_low_bound", "reconciled_high", "reconciled_high_bound",
+                            "reconciled_best")]
+    if file_format == "csv":
+        expected = ["" if v is None else str(v) for v in expected]
+    assert got == expected
+    _outcome, path = report(auditor, tmp_path, "estimates.csv", estimates=True)
+    (estimate,) = [r for r in rows(path) if r["site_reference_code"] == site.reference_code]
+    assert estimate["qualifier"] == qualifier
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx", "json", "geojson"])
+def test_at_least_300_exports_an_open_high_and_no_best_in_every_format(db, auditor, tmp_path, file_format):
+    call_command("loaddata", "seed", verbosity=0)
+    _outcome, path = report(auditor, tmp_path, f"report.{file_format}", file_format=file_format)
+    policemen = _policemen(path, file_format)
+    empty = "" if file_format == "csv" else None
+    as_number = str if file_format == "csv" else int
+    assert policemen["reconciled_low"] == as_number(300)
+    assert (policemen["reconciled_low_bound"], policemen["reconciled_high_bound"]) == ("inclusive", "open")
+    assert policemen["reconciled_high"] == empty  # open: not 300, and not a figure anyone gave
+    assert policemen["reconciled_best"] == empty  # a bound is never a best figure
+    assert list(policemen)[-2:] == ["reconciled_low_bound", "reconciled_high_bound"]
+
+
+def test_the_as_of_report_reads_qualifiers_from_the_history(db, auditor, tmp_path):
+    import datetime
+
+    call_command("loaddata", "seed", verbosity=0)
+    _outcome, path = report(auditor, tmp_path, as_of=datetime.date.today())
+    policemen = next(r for r in rows(path) if r["reference_code"] == "IQ-NI-0002")
+    assert (policemen["reconciled_low"], policemen["reconciled_high"], policemen["reconciled_best"]) == ("300", "", "")
+    assert policemen["reconciled_high_bound"] == "open"
+    _outcome, path = report(auditor, tmp_path, "estimates.csv", estimates=True, as_of=datetime.date.today())
+    estimate = next(r for r in rows(path) if r["site_reference_code"] == "IQ-NI-0002")
+    assert (estimate["low"], estimate["high"], estimate["qualifier"]) == ("300", "", "at_least")
+
+
+def test_the_manifest_says_how_to_read_an_empty_high_and_the_qualifiers(db, auditor, tmp_path):
+    call_command("loaddata", "seed", verbosity=0)
+    outcome, _path = report(auditor, tmp_path)
+    manifest = outcome.manifest_path.read_text(encoding="utf-8").splitlines()
+    notes = {line.split(":", 1)[0].strip("# "): line for line in manifest[manifest.index("# columns:") + 1 :]}
+    assert list(notes) == ["reconciled_low", "reconciled_high", "reconciled_best", "reconciled_low_bound", "reconciled_high_bound"]
+    assert "reconciled_high_bound “open”" in notes["reconciled_high"] and "no figure at all" in notes["reconciled_high"]
+    outcome, _estimates = report(auditor, tmp_path, "estimates.csv", estimates=True)
+    manifest = outcome.manifest_path.read_text(encoding="utf-8")
+    assert "at_least = At least (no upper bound)" in manifest and "unclassified = Not classified yet" in manifest
+    assert "#   is_superseded: " in manifest and "#   is_cumulative: " in manifest
+
+
+@pytest.mark.skipif(shutil.which("sha256sum") is None, reason="GNU sha256sum is not installed")
+def test_sha256sum_verifies_the_file_and_skips_the_column_notes(world, auditor, tmp_path):
+    outcome, path = report(auditor, tmp_path, "estimates.csv", estimates=True)
+    checked = subprocess.run(["sha256sum", "-c", "--strict", outcome.manifest_path.name], cwd=tmp_path,
+                             capture_output=True, text=True, check=False)
+    assert (checked.returncode, checked.stdout.strip()) == (0, "estimates.csv: OK"), checked.stderr
+    path.write_bytes(path.read_bytes() + b"tampered\r\n")
+    tampered = subprocess.run(["sha256sum", "-c", outcome.manifest_path.name], cwd=tmp_path, capture_output=True, check=False)
+    assert tampered.returncode == 1
+
+
+def test_the_estimates_report_lists_each_series_in_date_order_and_marks_superseded_totals(world, auditor, tmp_path):
+    khasfa, organization = world["khasfa"], world["organization"]
+    for as_of, best in (("2019", 435), ("2018-11-06", 300), ("2018-11", 250)):
+        VictimEstimateFactory(site=khasfa, count_type="exhumed", best=best, as_of=as_of, is_cumulative=True,
+                              producing_organization=organization, citation=world["citation"])
+    VictimEstimateFactory(site=khasfa, count_type="estimated", low=1000, best=None, high=None, qualifier="more_than",
+                          as_of="2017", citation=world["citation"])
+    _outcome, path = report(auditor, tmp_path, estimates=True)
+    report_rows = rows(path)
+    assert list(report_rows[0])[-3:] == ["qualifier", "is_cumulative", "is_superseded"]
+    assert [(r["count_type"], r["as_of"], r["best"], r["is_cumulative"], r["is_superseded"]) for r in report_rows] == [
+        ("estimated", "2017", "", "false", "false"),
+        ("exhumed", "2018-11", "250", "true", "true"),
+        ("exhumed", "2018-11-06", "300", "true", "true"),
+        ("exhumed", "2019", "435", "true", "false"),
+        ("reported", "2017-02", "4000", "false", "false"),
+    ]
+    assert (report_rows[0]["low"], report_rows[0]["high"], report_rows[0]["qualifier"]) == ("1000", "", "more_than")

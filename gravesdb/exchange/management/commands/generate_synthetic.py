@@ -3,7 +3,9 @@
 A realistic database for benchmarks and demonstrations, the same for the same seed:
 sites in Iraq, Syria and Spain with Arabic and Latin names and transliterations,
 about five estimates, two citations and one testimony per site, with the skew real
-lists have (most graves small and once reported, a few large and much cited).
+lists have (most graves small and once reported, a few large and much cited), and
+figures worded as sources word them (counts, "about", "at least", "up to", running
+totals of exhumations).
 Rows go in with bulk_create in batches; the database's triggers assign reference
 codes and pseudonyms and record the history, as for any other write.
 """
@@ -18,6 +20,7 @@ from django.db import connection, transaction
 
 from gravesdb.core.history import acting
 from gravesdb.exchange.progress import ProgressBar
+from gravesdb.sites.choices import OPEN_ABOVE, OPEN_BELOW, FigureQualifier
 from gravesdb.sites.models import Site, SiteCitation, SiteStatusChange, VictimEstimate
 from gravesdb.sources.models import Citation, Organization, Source
 from gravesdb.testimony.models import Consent, Testimony, TestimonySite, Witness
@@ -28,6 +31,12 @@ AREAS = {
     "SY": ["SY-RA", "SY-DY", "SY-HL", "SY-HI"],
     "ES": ["ES-AN", "ES-AR", "ES-AS", "ES-CL", "ES-CM", "ES-CT", "ES-EX", "ES-GA"],
 }
+# How sources bound their figures: mostly counts and "about"s, some bounds, a few not yet classified.
+QUALIFIER_WEIGHTS = [
+    (FigureQualifier.EXACT, 45), (FigureQualifier.APPROXIMATE, 33), (FigureQualifier.UNCLASSIFIED, 5),
+    (FigureQualifier.AT_LEAST, 9), (FigureQualifier.MORE_THAN, 3), (FigureQualifier.UP_TO, 4),
+    (FigureQualifier.FEWER_THAN, 1),
+]
 COUNTRY_WEIGHTS = [("IQ", 60), ("SY", 15), ("ES", 25)]
 BOUNDS = {"IQ": (29.5, 37.0, 39.0, 48.0), "SY": (32.5, 37.0, 36.0, 42.0), "ES": (36.0, 43.5, -9.0, 3.0)}
 ARABIC_PLACES = [
@@ -76,6 +85,35 @@ class Synthetic:
     def figure(self) -> int:
         # Lognormal: most graves hold a handful of people, a few hold thousands.
         return max(1, int(math.exp(self.rng.gauss(2.3, 1.4))))
+
+    def figures(self) -> dict:
+        """An estimate's figures and qualifier, as the database's checks allow them.
+
+        Mostly a count or an "about" (often with a range); about one in six a bound
+        ("at least 300", "up to 40"), whose figure is the side it bounds and whose other
+        side stays open; a few recorded before qualifiers existed, flagged approximate
+        or not as their wording was. ``bulk_create`` skips ``save()``, so
+        ``is_approximate`` is set here as the model would derive it.
+        """
+        rng = self.rng
+        figure = self.figure()
+        qualifier = rng.choices([q for q, _w in QUALIFIER_WEIGHTS], [w for _q, w in QUALIFIER_WEIGHTS])[0]
+        if qualifier in OPEN_ABOVE:
+            return {"low": figure, "qualifier": qualifier}
+        if qualifier in OPEN_BELOW:
+            return {"high": figure, "qualifier": qualifier}
+        if qualifier == FigureQualifier.EXACT:
+            return {"best": figure, "qualifier": qualifier}
+        spread = rng.random()
+        return {
+            "low": int(figure * (1 - spread / 2)) if rng.random() < 0.4 else None,
+            "best": figure,
+            "high": int(figure * (1 + spread)) + 1 if rng.random() < 0.4 else None,
+            "qualifier": qualifier,
+            "is_approximate": qualifier == FigureQualifier.APPROXIMATE or (
+                qualifier == FigureQualifier.UNCLASSIFIED and rng.random() < 0.5
+            ),
+        }
 
     def build(self, n_sites: int, progress=None) -> dict:
         rng = self.rng
@@ -156,13 +194,13 @@ class Synthetic:
                                              changed_on="2020-01-01", changed_on_earliest=datetime.date(2020, 1, 1),
                                              reason="Synthetic data", citation=own[0]))
             for _ in range(min(40, int(rng.expovariate(1 / 5)) + 1)):
-                best = self.figure()
-                spread = rng.random()
+                count_type = rng.choices(["reported", "estimated", "exhumed", "identified"], [45, 30, 15, 10])[0]
+                year = rng.randint(2014, 2024)
                 estimates.append(VictimEstimate(
-                    id=self.uid(), site=site, count_type=rng.choices(["reported", "estimated", "exhumed", "identified"], [45, 30, 15, 10])[0],
-                    low=int(best * (1 - spread / 2)) if rng.random() < 0.4 else None, best=best,
-                    high=int(best * (1 + spread)) + 1 if rng.random() < 0.4 else None, is_approximate=rng.random() < 0.5,
-                    as_of=f"{rng.randint(2014, 2024)}", as_of_earliest=datetime.date(2014, 1, 1), as_of_latest=datetime.date(2024, 12, 31),
+                    id=self.uid(), site=site, count_type=count_type, **self.figures(),
+                    # Exhumation and identification counts are often given "so far", as a series.
+                    is_cumulative=count_type in ("exhumed", "identified") and rng.random() < 0.3,
+                    as_of=f"{year}", as_of_earliest=datetime.date(year, 1, 1), as_of_latest=datetime.date(year, 12, 31),
                     producing_organization=self._skewed(organizations), citation=rng.choice(own),
                 ))
             for _ in range(int(rng.expovariate(1.0) + 0.5)):
