@@ -274,7 +274,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"SiteStatusEnum": "gravesdb.sites.choices.SiteStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "SiteStatusEnum": "gravesdb.sites.choices.SiteStatus",
+        # Both ends of a reconciled range share one set of values: one name in the schema.
+        "BoundKindEnum": "gravesdb.sites.choices.BoundKind",
+    },
 }
 
 # History: every tracked table gets insert, update and delete triggers (see

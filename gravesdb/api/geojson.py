@@ -9,7 +9,15 @@ from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from gravesdb.sites.choices import BoundKind
+
 from .pagination import CursorPagination
+
+BOUND_HELP = (
+    "How that end of the reconciled range stands: 'inclusive' (the figure is possible), 'exclusive' "
+    "(more or fewer than the figure), 'open' (a source left it open, as 'at least 300' does the high; "
+    "the figure is then null), or null for a site with no estimate."
+)
 
 
 class GeoJSONRenderer(JSONRenderer):
@@ -46,9 +54,20 @@ class SiteFeaturePropertiesSerializer(serializers.Serializer):
     name = serializers.CharField()
     status = serializers.CharField()
     status_label = serializers.CharField()
-    reconciled_best = serializers.IntegerField(allow_null=True)
-    reconciled_low = serializers.IntegerField(allow_null=True)
-    reconciled_high = serializers.IntegerField(allow_null=True)
+    reconciled_best = serializers.IntegerField(
+        allow_null=True, help_text="Null when no estimate gives a best figure: a bound alone is not one."
+    )
+    reconciled_low = serializers.IntegerField(
+        allow_null=True, help_text="Null where the low is open or the site has no estimate."
+    )
+    reconciled_low_bound = serializers.ChoiceField(choices=BoundKind.choices, allow_null=True, help_text=BOUND_HELP)
+    reconciled_high = serializers.IntegerField(
+        allow_null=True, help_text="Null where the high is open or the site has no estimate."
+    )
+    reconciled_high_bound = serializers.ChoiceField(choices=BoundKind.choices, allow_null=True, help_text=BOUND_HELP)
+    reconciled_range = serializers.CharField(
+        help_text="The reconciled range as the site list shows it: '300–4,000', '≥ 300', '—' with no estimate."
+    )
     marker_radius = serializers.IntegerField(help_text="Suggested marker radius in pixels, from the best count.")
     precision = serializers.CharField(help_text="Recorded location precision, or 'coarsened'.")
     radius_m = serializers.IntegerField(help_text="The site lies within this many metres of the point.")

@@ -17,7 +17,7 @@ from rest_framework import serializers
 
 from gravesdb.core.choices import Sensitivity
 from gravesdb.core.history import acting
-from gravesdb.sites.choices import SiteStatus
+from gravesdb.sites.choices import BoundKind, SiteStatus
 from gravesdb.sites.locations import can_see_exact_location, shown_location
 from gravesdb.sites.models import Site, SiteCitation, VictimEstimate
 from gravesdb.sites.services import site_change_status
@@ -25,6 +25,8 @@ from gravesdb.sources.models import Citation, Organization, Source
 from gravesdb.testimony.models import Testimony, TestimonySite, Witness, WitnessIdentity
 from gravesdb.workspace.dossier import dossier_urls
 from gravesdb.workspace.selectors import visible_citations, visible_sites
+
+from .geojson import BOUND_HELP
 
 REASON_HEADER = "HTTP_X_CHANGE_REASON"
 PROVENANCE = ["created_at", "updated_at", "version"]
@@ -130,9 +132,25 @@ class CitationSerializer(RecordedSerializer):
 
 
 class SiteSerializer(RecordedSerializer):
-    reconciled_low = serializers.IntegerField(read_only=True, allow_null=True)
-    reconciled_high = serializers.IntegerField(read_only=True, allow_null=True)
-    reconciled_best = serializers.IntegerField(read_only=True, allow_null=True)
+    reconciled_low = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The lowest number any estimate allows; null where the low is open."
+    )
+    reconciled_low_bound = serializers.ChoiceField(
+        choices=BoundKind.choices, read_only=True, allow_null=True, help_text=BOUND_HELP
+    )
+    reconciled_high = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="The highest number any estimate allows; null where the high is open ('at least 300').",
+    )
+    reconciled_high_bound = serializers.ChoiceField(
+        choices=BoundKind.choices, read_only=True, allow_null=True, help_text=BOUND_HELP
+    )
+    reconciled_best = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="The best figure of the strongest, latest estimate that gives one; never a bound alone.",
+    )
     reconciled_best_count_type = serializers.CharField(read_only=True, allow_null=True)
     estimate_count = serializers.IntegerField(read_only=True)
     source_count = serializers.IntegerField(read_only=True)
@@ -169,7 +187,9 @@ class SiteSerializer(RecordedSerializer):
             "sensitivity",
             "merged_into",
             "reconciled_low",
+            "reconciled_low_bound",
             "reconciled_high",
+            "reconciled_high_bound",
             "reconciled_best",
             "reconciled_best_count_type",
             "estimate_count",
@@ -250,6 +270,11 @@ class SiteStatusChangeSerializer(serializers.Serializer):
 class VictimEstimateSerializer(VisibleLinkChoices, RecordedSerializer):
     site_reference_code = serializers.CharField(source="site.reference_code", read_only=True)
     source = serializers.UUIDField(source="citation.source_id", read_only=True)
+    is_superseded = serializers.BooleanField(
+        read_only=True,
+        help_text="A running total that a later one of the same count type, by the same producer, replaced in "
+        "the reconciled figures. It stays on the record.",
+    )
 
     class Meta:
         model = VictimEstimate
@@ -261,7 +286,10 @@ class VictimEstimateSerializer(VisibleLinkChoices, RecordedSerializer):
             "low",
             "best",
             "high",
+            "qualifier",
             "is_approximate",
+            "is_cumulative",
+            "is_superseded",
             "wording",
             "as_of",
             "producing_organization",
@@ -272,7 +300,10 @@ class VictimEstimateSerializer(VisibleLinkChoices, RecordedSerializer):
             "notes",
             *PROVENANCE,
         ]
-        read_only_fields = PROVENANCE
+        read_only_fields = ["is_approximate", *PROVENANCE]
+        extra_kwargs = {
+            "is_approximate": {"help_text": "Follows the qualifier ('approximate'); kept for older clients."}
+        }
 
 
 class SiteCitationSerializer(VisibleLinkChoices, RecordedSerializer):

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gravesdb.core.choices import choice_label
+from gravesdb.sites.figures import range_text
 from gravesdb.sites.filtersets import SiteFilterSet, VictimEstimateFilterSet
 from gravesdb.sites.locations import can_see_exact_location, shown_location
 from gravesdb.sites.models import SiteCitation, VictimEstimate
@@ -148,7 +149,12 @@ def _site_feature(site, *, exact: bool, url: str) -> dict:
             "status_label": str(choice_label(site, "status")),
             "reconciled_best": site.reconciled_best,
             "reconciled_low": site.reconciled_low,
+            "reconciled_low_bound": site.reconciled_low_bound,
             "reconciled_high": site.reconciled_high,
+            "reconciled_high_bound": site.reconciled_high_bound,
+            "reconciled_range": range_text(
+                site.reconciled_low, site.reconciled_low_bound, site.reconciled_high, site.reconciled_high_bound
+            ),
             "marker_radius": marker_radius(site.reconciled_best),
             "precision": location.precision,
             "radius_m": location.radius_m,
@@ -167,6 +173,7 @@ class VictimEstimateViewSet(RecordViewSet):
         return (
             VictimEstimate.objects.visible_to(self.request.user)
             .filter(site__in=visible_sites(self.request.user), archived_at__isnull=True)
+            .with_superseded()
             .select_related("site", "citation")
         )
 

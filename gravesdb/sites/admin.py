@@ -11,9 +11,11 @@ from gravesdb.core.admin import RecordedAdmin
 from gravesdb.core.visibility import VisibilityAdminMixin
 
 from .choices import CountType
+from .figures import range_text
 from .filtersets import SiteFilterSet
 from .locations import can_see_exact_location, shown_location
 from .models import Site, SiteCitation, SiteRelation, SiteStatusChange, VictimEstimate
+from .querysets import chronological_order
 from .services import check_status_transition, site_change_status
 
 
@@ -77,7 +79,8 @@ class VictimEstimateInline(VisibilityAdminMixin, admin.StackedInline):
     extra = 0
     autocomplete_fields = ["citation", "producing_organization"]
     fields = [
-        ("count_type", "low", "best", "high", "is_approximate"),
+        ("count_type", "qualifier", "is_cumulative"),
+        ("low", "best", "high"),
         ("wording", "as_of"),
         ("producing_organization", "producer_description"),
         "victim_profile",
@@ -216,13 +219,10 @@ class SiteAdmin(VisibilityAdminMixin, RecordedAdmin):
             matches = matches | queryset.filter(pk__in=alternatives)
         return matches, may_have_duplicates
 
+    # An open high is NULL, which PostgreSQL sorts above every figure: where an open high belongs.
     @admin.display(description=_("reconciled range"), ordering="reconciled_high")
     def reconciled_range(self, site):
-        if site.reconciled_low is None:
-            return "—"
-        if site.reconciled_low == site.reconciled_high:
-            return f"{site.reconciled_low:,}"
-        return f"{site.reconciled_low:,}–{site.reconciled_high:,}"
+        return range_text(site.reconciled_low, site.reconciled_low_bound, site.reconciled_high, site.reconciled_high_bound)
 
     @admin.display(description=_("sources"), ordering="source_count")
     def source_count(self, site):
@@ -280,14 +280,25 @@ class SiteAdmin(VisibilityAdminMixin, RecordedAdmin):
 
 @admin.register(VictimEstimate)
 class VictimEstimateAdmin(VisibilityAdminMixin, RecordedAdmin):
-    list_display = ["site", "count_type", "low", "best", "high", "is_approximate", "as_of", "producer", "source"]
-    list_filter = ["count_type", "is_approximate", "producing_organization", "site__country", "citation__source__kind"]
+    list_display = ["site", "count_type", "figures", "qualifier", "is_cumulative", "as_of", "producer", "source"]
+    list_filter = [
+        "count_type",
+        "qualifier",
+        "is_cumulative",
+        "producing_organization",
+        "site__country",
+        "citation__source__kind",
+    ]
     search_fields = ["site__reference_code", "site__name", "victim_profile", "wording", "producer_description"]
     autocomplete_fields = ["site", "producing_organization", "citation"]
     list_select_related = ["site", "producing_organization", "citation__source"]
-    ordering = ["site__reference_code", "count_type", "as_of_earliest"]
+    ordering = ["site__reference_code", "count_type", *chronological_order()]
     date_hierarchy = "as_of_earliest"
     readonly_fields = ["as_of_earliest", "as_of_latest"]
+
+    @admin.display(description=_("figures"))
+    def figures(self, estimate):
+        return estimate.figures
 
     @admin.display(description=_("produced by"), ordering="producing_organization__name")
     def producer(self, estimate):

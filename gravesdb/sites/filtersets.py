@@ -188,7 +188,7 @@ class VictimEstimateFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = VictimEstimate
-        fields = ["is_approximate"]
+        fields = ["qualifier", "is_cumulative"]
 
     def filter_as_of_from(self, queryset, name, day):
         return queryset.filter(as_of_latest__gte=day)

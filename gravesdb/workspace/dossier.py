@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from pghistory.models import Events
 
 from gravesdb.core.admin import _event_row
+from gravesdb.sites.choices import BoundKind, FigureQualifier
+from gravesdb.sites.figures import range_text
 from gravesdb.sites.locations import can_see_exact_location, shown_location
 from gravesdb.sites.models import SiteCitation, SiteRelation
 from gravesdb.testimony.models import TestimonySite
@@ -53,8 +55,9 @@ def build(site, user) -> dict:
     exact = can_see_exact_location(user)
     estimates = list(
         site.estimates.filter(archived_at__isnull=True)
+        .with_superseded()
         .select_related("producing_organization", "citation__source__publisher")
-        .order_by("as_of_earliest", "count_type", "created_at")
+        .chronological()
     )
     site_citations = list(
         SiteCitation.objects.filter(site=site, archived_at__isnull=True)
@@ -67,7 +70,7 @@ def build(site, user) -> dict:
     return {
         "site": site,
         "location": shown_location(site, exact=exact),
-        "estimates": estimates,
+        "estimates": estimate_rows(estimates),
         "chart": range_chart(estimates, site),
         "citations": _citations(site_citations, estimates, status_changes),
         "status_changes": status_changes,
@@ -80,6 +83,31 @@ def build(site, user) -> dict:
         "can_change": user.has_perm("sites.change_site"),
         "can_add_estimate": user.has_perm("sites.add_victimestimate"),
     }
+
+
+@dataclass(frozen=True)
+class EstimateRow:
+    """An estimate as the table shows it: a running total says where it stands in its series."""
+
+    estimate: object
+    series_position: int | None = None
+    series_length: int | None = None
+
+
+def estimate_rows(estimates) -> list[EstimateRow]:
+    """Each estimate in date order; a running total numbered within its series.
+
+    A series is what ``querysets.in_effect`` reads as one: running totals of the same
+    count type by the same producer. All of it stays in the table, so a reader sees
+    how "20 exhumed so far" grew to 435, and which total the reconciled figures use.
+    """
+    series: dict = {}
+    for estimate in estimates:
+        if estimate.is_cumulative:
+            key = (estimate.count_type, estimate.producing_organization_id, estimate.producer_description)
+            series.setdefault(key, []).append(estimate)
+    position = {e.pk: (n, len(members)) for members in series.values() for n, e in enumerate(members, 1)}
+    return [EstimateRow(e, *position.get(e.pk, (None, None))) for e in estimates]
 
 
 @dataclass(frozen=True)
@@ -148,11 +176,13 @@ class ChartRow:
     label: str
     title: str
     y: int
-    low_x: float | None  # a bar is drawn where both ends are known
-    high_x: float | None
-    point_x: float | None  # the best figure, or the only one given
-    point_is_best: bool
-    approximate: bool
+    bar_x: float  # the bar, from the lowest number the row allows to the highest
+    bar_width: float
+    arrows: list  # polygon points of an arrow head at each open side
+    best_x: float | None  # only where a best figure exists: a bound is not one
+    approximate: bool = False
+    unclassified: bool = False
+    superseded: bool = False
     reconciled: bool = False
 
 
@@ -166,50 +196,80 @@ class RangeChart:
     ticks: list
 
 
-CHART_WIDTH, CHART_LEFT, CHART_RIGHT, ROW_HEIGHT, TOP = 760, 300, 730, 30, 34
+CHART_WIDTH, CHART_LEFT, CHART_RIGHT, ROW_HEIGHT, TOP = 760, 300, 740, 30, 34
+# An open high runs past the largest figure to the plot's edge; this much room is kept for it.
+OPEN_RUN, ARROW_LENGTH, ARROW_HALF_HEIGHT = 40, 10, 8
 
 
 def range_chart(estimates, site) -> RangeChart | None:
-    """Low–high bars with the best figure marked, one row per estimate, drawn as SVG on the server."""
+    """One bar per estimate, with the reconciled range on top, drawn as SVG on the server.
+
+    A bar runs from the lowest number an estimate allows to the highest; a side the
+    source left open ("at least 300") runs to the edge of the plot and ends in an
+    arrow, so nobody reads the last figure as a high it never gave.
+    """
     figures = [v for e in estimates for v in (e.low, e.best, e.high) if v is not None]
     if not figures:
         return None
     top = max(figures)
+    open_above = site.reconciled_high_bound == BoundKind.OPEN or any(e.upper_bound is None for e in estimates)
+    scale_right = CHART_RIGHT - OPEN_RUN if open_above else CHART_RIGHT
 
     def x(value):
-        return None if value is None else round(CHART_LEFT + (CHART_RIGHT - CHART_LEFT) * value / top, 1)
+        return round(CHART_LEFT + (scale_right - CHART_LEFT) * value / top, 1)
+
+    def row(*, low, high, best, y, **kwargs):
+        # ``low``/``high`` None: that side is open and runs to the plot's edge.
+        arrows = []
+        left, right = (x(low) if low is not None else CHART_LEFT), (x(high) if high is not None else CHART_RIGHT)
+        if low is None:
+            left += ARROW_LENGTH
+            arrows.append(_arrow(tip=CHART_LEFT, base=left, y=y))
+        if high is None:
+            right -= ARROW_LENGTH
+            arrows.append(_arrow(tip=CHART_RIGHT, base=right, y=y))
+        return ChartRow(
+            y=y,
+            bar_x=left,
+            bar_width=round(max(right - left, 2), 1),
+            arrows=arrows,
+            best_x=None if best is None else x(best),
+            **kwargs,
+        )
 
     rows = []
-    if site.reconciled_low is not None:
+    if site.reconciled_low_bound is not None:
+        span = range_text(
+            site.reconciled_low, site.reconciled_low_bound, site.reconciled_high, site.reconciled_high_bound
+        )
         rows.append(
-            ChartRow(
+            row(
                 label=str(_("Reconciled range")),
-                title=_("Reconciled range: %(low)s to %(high)s") % {
-                    "low": f"{site.reconciled_low:,}",
-                    "high": f"{site.reconciled_high:,}",
-                },
+                title=_("Reconciled range: %(range)s") % {"range": span},
                 y=TOP,
-                low_x=x(site.reconciled_low),
-                high_x=x(site.reconciled_high),
-                point_x=x(site.reconciled_best),
-                point_is_best=site.reconciled_best is not None,
-                approximate=False,
+                low=None if site.reconciled_low_bound == BoundKind.OPEN else site.reconciled_low,
+                high=None if site.reconciled_high_bound == BoundKind.OPEN else site.reconciled_high,
+                best=site.reconciled_best,
                 reconciled=True,
             )
         )
     for estimate in estimates:
         producer = estimate.producing_organization or estimate.producer_description or estimate.citation.source
         label = f"{estimate.as_of or '?'} · {estimate.get_count_type_display()} · {producer}"
+        title = f"{label}: {estimate.figures}"
+        if estimate.is_superseded:
+            title = _("%(estimate)s (running total, superseded by a later total)") % {"estimate": title}
         rows.append(
-            ChartRow(
+            row(
                 label=label if len(label) <= 40 else label[:39] + "…",
-                title=f"{label}: {estimate.figures}",
+                title=title,
                 y=TOP + ROW_HEIGHT * len(rows),
-                low_x=x(estimate.low),
-                high_x=x(estimate.high),
-                point_x=x(next(v for v in (estimate.best, estimate.low, estimate.high) if v is not None)),
-                point_is_best=estimate.best is not None,
-                approximate=estimate.is_approximate,
+                low=estimate.lower_bound,
+                high=estimate.upper_bound,
+                best=estimate.best_figure,
+                approximate=estimate.qualifier == FigureQualifier.APPROXIMATE,
+                unclassified=estimate.qualifier == FigureQualifier.UNCLASSIFIED,
+                superseded=estimate.is_superseded,
             )
         )
     ticks = [(x(value), f"{value:,}") for value in (0, top // 2, top)]
@@ -221,3 +281,7 @@ def range_chart(estimates, site) -> RangeChart | None:
         rows=rows,
         ticks=ticks,
     )
+
+
+def _arrow(*, tip: float, base: float, y: int) -> str:
+    return f"{base},{y - ARROW_HALF_HEIGHT} {tip},{y} {base},{y + ARROW_HALF_HEIGHT}"

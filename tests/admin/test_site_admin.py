@@ -1,12 +1,15 @@
 """The site admin as researchers and auditors use it, through real admin pages."""
 
+import re
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pghistory.models import Events
 
-from gravesdb.sites.choices import SiteStatus
+from gravesdb.sites.choices import FigureQualifier, SiteStatus
 from gravesdb.sites.models import Site, SiteStatusChange
 from tests.factories import CitationFactory, SiteCitationFactory, SiteFactory, VictimEstimateFactory
 
@@ -133,6 +136,34 @@ def test_changelist_shows_reconciled_range_in_a_fixed_number_of_queries(client_f
 
     page = client.get(url).content.decode()
     assert "300–4,000" in page
+
+
+def test_the_changelist_shows_at_least_300_policemen_open_above(client_for, auditor):
+    call_command("loaddata", "seed", verbosity=0)
+    page = client_for(auditor).get(reverse("admin:sites_site_changelist")).content.decode()
+    row = re.search(r"<tr>(?:(?!</tr>).)*IQ-NI-0002.*?</tr>", page, re.S).group(0)
+    assert re.search(r'<td class="field-reconciled_range">\s*≥ 300\s*</td>', row), row
+    assert "300–300" not in row
+
+
+def test_estimates_are_entered_and_listed_with_their_qualifier_and_running_total(client_for, researcher):
+    site = SiteFactory()
+    VictimEstimateFactory(site=site, low=300, best=None, qualifier=FigureQualifier.AT_LEAST, wording="at least 300")
+    VictimEstimateFactory(site=site, best=435, is_cumulative=True, wording="435 exhumed so far")
+    client = client_for(researcher)
+
+    change_form = client.get(reverse("admin:sites_site_change", args=[site.pk])).content.decode()
+    assert 'name="estimates-0-qualifier"' in change_form and 'name="estimates-0-is_cumulative"' in change_form
+    assert "is_approximate" not in change_form  # it follows the qualifier; nobody types it
+    assert 'name="qualifier"' in client.get(reverse("admin:sites_victimestimate_add")).content.decode()
+
+    changelist = reverse("admin:sites_victimestimate_changelist")
+    listed = client.get(changelist).content.decode()
+    assert "≥ 300" in listed and "At least (no upper bound)" in listed
+    at_least = client.get(changelist, {"qualifier__exact": "at_least"}).content.decode()
+    assert "≥ 300" in at_least and "435" not in at_least
+    running = client.get(changelist, {"is_cumulative__exact": "1"}).content.decode()
+    assert "435" in running and "≥ 300" not in running
 
 
 def test_search_finds_a_site_by_alternative_name(client_for, researcher):

@@ -30,7 +30,7 @@ def test_an_estimate_is_created_citing_its_source_and_validated(api_for, researc
         "site": str(site.pk),
         "count_type": "reported",
         "low": 300,
-        "is_approximate": True,
+        "qualifier": "at_least",
         "wording": "at least 300 policemen",
         "as_of": "2016-11",
         "producing_organization": str(hrw.pk),

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from gravesdb.core.choices import Sensitivity
 from gravesdb.core.history import acting
+from gravesdb.sites.choices import FigureQualifier
 from gravesdb.sites.models import Site
 from gravesdb.testimony.models import WitnessIdentity
 from tests.factories import (
@@ -40,15 +41,15 @@ def test_khasfa_dossier_shows_the_estimate_its_quote_and_the_testimony_by_pseudo
 
 def test_the_range_chart_draws_one_bar_per_estimate_with_the_best_marked(client_for, researcher):
     site = SiteFactory()
-    VictimEstimateFactory(site=site, low=200, best=300, high=450, is_approximate=False)
-    VictimEstimateFactory(site=site, low=None, best=4000, high=None)
+    VictimEstimateFactory(site=site, low=200, best=300, high=450, qualifier=FigureQualifier.EXACT, as_of="2017-01")
+    VictimEstimateFactory(site=site, best=4000, qualifier=FigureQualifier.APPROXIMATE, as_of="2017-02")
     response = client_for(researcher).get(_dossier(site))
     chart = response.context["chart"]
     assert len(chart.rows) == 3  # the reconciled range, then each estimate
     reconciled, ranged, single = chart.rows
-    assert reconciled.reconciled and reconciled.low_x < reconciled.high_x
-    assert ranged.low_x < ranged.point_x < ranged.high_x and ranged.point_is_best
-    assert single.low_x is None and single.approximate
+    assert reconciled.reconciled and reconciled.bar_width > 2 and not reconciled.arrows
+    assert ranged.bar_x < ranged.best_x < ranged.bar_x + ranged.bar_width and not ranged.approximate
+    assert single.bar_width == 2 and single.best_x is not None and single.approximate  # a point: the dot alone
     assert "<svg" in response.content.decode()
 
 

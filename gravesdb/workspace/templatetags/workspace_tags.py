@@ -4,6 +4,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from gravesdb.core.choices import choice_label
+from gravesdb.sites.figures import range_text
 
 register = template.Library()
 
@@ -18,12 +19,8 @@ def count_or_dash(value):
 
 @register.simple_tag
 def reconciled_range(site):
-    """Lowest to highest figure any source gave, e.g. "300–4,000"; one figure when they agree."""
-    if site.reconciled_low is None:
-        return "—"
-    if site.reconciled_low == site.reconciled_high:
-        return f"{site.reconciled_low:,}"
-    return f"{site.reconciled_low:,}–{site.reconciled_high:,}"
+    """The spread of the figures, open where a source left a side open: "300–4,000", "≥ 300"."""
+    return range_text(site.reconciled_low, site.reconciled_low_bound, site.reconciled_high, site.reconciled_high_bound)
 
 
 @register.filter
@@ -48,8 +45,3 @@ def location_text(location, site):
     if location.precision != "exact":
         return format_html("{}<br><small>{}</small>", point, choice_label(site, "location_precision"))
     return point
-
-
-@register.simple_tag
-def chart_width(row):
-    return round(max(row.high_x - row.low_x, 2), 1)

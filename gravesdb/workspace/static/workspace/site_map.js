@@ -44,8 +44,11 @@
     title.textContent = properties.reference_code + " " + properties.name;
     box.appendChild(title);
     var facts = document.createElement("p");
+    // The range as the list shows it ("≥ 300" where a source left the high open), and a
+    // best figure only where an estimate gives one: a bound alone is not a best.
     facts.textContent = properties.status_label +
-      (properties.reconciled_best === null ? "" : " · " + properties.reconciled_best.toLocaleString()) +
+      (properties.reconciled_low_bound === null ? "" : " · " + properties.reconciled_range) +
+      (properties.reconciled_best === null ? "" : " · " + data.bestLabel + " " + properties.reconciled_best.toLocaleString()) +
       (properties.location_note ? " · " + properties.location_note : "");
     box.appendChild(facts);
     var open = document.createElement("a");
