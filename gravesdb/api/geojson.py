@@ -20,6 +20,11 @@ BOUND_HELP = (
 )
 
 
+def bound_field(**kwargs):
+    """One end's ``BoundKind`` of a reconciled range, as sites and map features carry it."""
+    return serializers.ChoiceField(choices=BoundKind.choices, allow_null=True, help_text=BOUND_HELP, **kwargs)
+
+
 class GeoJSONRenderer(JSONRenderer):
     media_type = "application/geo+json"
     format = "geojson"
@@ -60,11 +65,11 @@ class SiteFeaturePropertiesSerializer(serializers.Serializer):
     reconciled_low = serializers.IntegerField(
         allow_null=True, help_text="Null where the low is open or the site has no estimate."
     )
-    reconciled_low_bound = serializers.ChoiceField(choices=BoundKind.choices, allow_null=True, help_text=BOUND_HELP)
+    reconciled_low_bound = bound_field()
     reconciled_high = serializers.IntegerField(
         allow_null=True, help_text="Null where the high is open or the site has no estimate."
     )
-    reconciled_high_bound = serializers.ChoiceField(choices=BoundKind.choices, allow_null=True, help_text=BOUND_HELP)
+    reconciled_high_bound = bound_field()
     reconciled_range = serializers.CharField(
         help_text="The reconciled range as the site list shows it: '300–4,000', '≥ 300', '—' with no estimate."
     )

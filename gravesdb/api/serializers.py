@@ -17,7 +17,7 @@ from rest_framework import serializers
 
 from gravesdb.core.choices import Sensitivity
 from gravesdb.core.history import acting
-from gravesdb.sites.choices import BoundKind, SiteStatus
+from gravesdb.sites.choices import SiteStatus
 from gravesdb.sites.locations import can_see_exact_location, shown_location
 from gravesdb.sites.models import Site, SiteCitation, VictimEstimate
 from gravesdb.sites.services import site_change_status
@@ -26,7 +26,7 @@ from gravesdb.testimony.models import Testimony, TestimonySite, Witness, Witness
 from gravesdb.workspace.dossier import dossier_urls
 from gravesdb.workspace.selectors import visible_citations, visible_sites
 
-from .geojson import BOUND_HELP
+from .geojson import bound_field
 
 REASON_HEADER = "HTTP_X_CHANGE_REASON"
 PROVENANCE = ["created_at", "updated_at", "version"]
@@ -135,17 +135,13 @@ class SiteSerializer(RecordedSerializer):
     reconciled_low = serializers.IntegerField(
         read_only=True, allow_null=True, help_text="The lowest number any estimate allows; null where the low is open."
     )
-    reconciled_low_bound = serializers.ChoiceField(
-        choices=BoundKind.choices, read_only=True, allow_null=True, help_text=BOUND_HELP
-    )
+    reconciled_low_bound = bound_field(read_only=True)
     reconciled_high = serializers.IntegerField(
         read_only=True,
         allow_null=True,
         help_text="The highest number any estimate allows; null where the high is open ('at least 300').",
     )
-    reconciled_high_bound = serializers.ChoiceField(
-        choices=BoundKind.choices, read_only=True, allow_null=True, help_text=BOUND_HELP
-    )
+    reconciled_high_bound = bound_field(read_only=True)
     reconciled_best = serializers.IntegerField(
         read_only=True,
         allow_null=True,

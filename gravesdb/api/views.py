@@ -152,9 +152,7 @@ def _site_feature(site, *, exact: bool, url: str) -> dict:
             "reconciled_low_bound": site.reconciled_low_bound,
             "reconciled_high": site.reconciled_high,
             "reconciled_high_bound": site.reconciled_high_bound,
-            "reconciled_range": range_text(
-                site.reconciled_low, site.reconciled_low_bound, site.reconciled_high, site.reconciled_high_bound
-            ),
+            "reconciled_range": range_text(site),
             "marker_radius": marker_radius(site.reconciled_best),
             "precision": location.precision,
             "radius_m": location.radius_m,

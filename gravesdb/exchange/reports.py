@@ -42,7 +42,6 @@ from gravesdb.sites.choices import FigureQualifier
 from gravesdb.sites.filtersets import SiteFilterSet
 from gravesdb.sites.locations import COARSENED, coarsened_point
 from gravesdb.sites.models import Site, SiteCitation, VictimEstimate
-from gravesdb.sites.querysets import chronological_order
 from gravesdb.sources.models import Citation, Organization, Source
 from gravesdb.testimony.models import Testimony, TestimonySite
 
@@ -180,7 +179,7 @@ def estimates_report_queryset(request: ReportRequest):
             citation_quote=F("citation__quote"),
             estimate_id=F("id"),
         )
-        .order_by("site__reference_code", "count_type", *chronological_order())
+        .by_site()
         .values_list(*[("producing_organization_name" if c == "producing_organization" else c) for c in ESTIMATES_REPORT_COLUMNS])
     )
 

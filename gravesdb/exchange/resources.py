@@ -479,9 +479,10 @@ class VictimEstimateResource(RecordResource):
     high = number("high")
     # A blank qualifier is one nobody has read yet: unclassified, never guessed from the figures.
     qualifier = choice("qualifier", FigureQualifier.choices, default=FigureQualifier.UNCLASSIFIED)
-    # Follows the qualifier (the model derives it), so a file cannot set it, except on an
-    # estimate not classified yet, where it is all the file says about the wording.
-    is_approximate = Field(attribute="is_approximate", column_name="is_approximate", widget=BooleanWidget(), readonly=True)
+    # Read from the file, then made to follow the qualifier by the model's clean(): it keeps
+    # the file's value only on an estimate not classified yet, where it is all the file
+    # says about the wording.
+    is_approximate = Field(attribute="is_approximate", column_name="is_approximate", widget=BooleanWidget())
     is_cumulative = Field(attribute="is_cumulative", column_name="is_cumulative", widget=BooleanWidget())
     wording = text("wording")
     as_of = text("as_of")
@@ -500,20 +501,6 @@ class VictimEstimateResource(RecordResource):
             # Added with qualifiers; at the end, so files laid out before them keep their columns.
             "qualifier", "is_cumulative",
         ]
-
-    def import_instance(self, instance, row, **kwargs):
-        errors = {}
-        try:
-            super().import_instance(instance, row, **kwargs)
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        if instance.qualifier == FigureQualifier.UNCLASSIFIED and "is_approximate" in row and "qualifier" not in errors:
-            try:
-                instance.is_approximate = self.fields["is_approximate"].widget.clean(row["is_approximate"])
-            except ValueError as error:
-                errors["is_approximate"] = ValidationError(str(error))
-        if errors:
-            raise ValidationError(errors)
 
     def visible(self, queryset):
         if self.user is not None:

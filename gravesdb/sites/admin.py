@@ -222,7 +222,7 @@ class SiteAdmin(VisibilityAdminMixin, RecordedAdmin):
     # An open high is NULL, which PostgreSQL sorts above every figure: where an open high belongs.
     @admin.display(description=_("reconciled range"), ordering="reconciled_high")
     def reconciled_range(self, site):
-        return range_text(site.reconciled_low, site.reconciled_low_bound, site.reconciled_high, site.reconciled_high_bound)
+        return range_text(site)
 
     @admin.display(description=_("sources"), ordering="source_count")
     def source_count(self, site):

@@ -71,20 +71,30 @@ def estimate_text(estimate) -> str:
         sign = "<" if qualifier in EXCLUSIVE else "≤"
         text = f"{sign} {_first(estimate.high, estimate.best):,}"
         return _("%(bound)s, best %(best)s") % {"bound": text, "best": best} if estimate.high is not None and best else text
+    if qualifier == FigureQualifier.UNCLASSIFIED:
+        return _("%(figures)s (not classified)") % {"figures": _unclassified_text(estimate)}
+    # Closed: a best, a range, or both. A lone low or high is refused on saving, but an
+    # estimate still being entered may be shown with one.
     span = _span(estimate.low, estimate.high)
     if span and best and estimate.best not in (estimate.low, estimate.high):
         text = f"{best} ({span})"
     else:
         text = span or best or f"{_first(estimate.low, estimate.high):,}"
-    if qualifier == FigureQualifier.APPROXIMATE:
-        return f"~{text}"
-    if qualifier == FigureQualifier.UNCLASSIFIED:
-        return _("%(figures)s (not classified)") % {"figures": _unclassified_text(estimate)}
-    return text
+    return f"~{text}" if qualifier == FigureQualifier.APPROXIMATE else text
 
 
-def range_text(low, low_bound, high, high_bound) -> str:
-    """A reconciled range in words: "300–4,000", "≥ 300", "≤ 4,000", "> 100"; "—" with no figure."""
+def series_key(estimate) -> tuple:
+    """The running-total series an estimate belongs to, as ``querysets.in_effect`` reads it."""
+    return (estimate.count_type, estimate.producing_organization_id, estimate.producer_description)
+
+
+def range_text(site) -> str:
+    """A site's reconciled range in words: "300–4,000", "≥ 300", "≤ 4,000", "> 100"; "—" with no figure.
+
+    Reads the annotations of ``with_reconciled_figures``.
+    """
+    low, low_bound = site.reconciled_low, site.reconciled_low_bound
+    high, high_bound = site.reconciled_high, site.reconciled_high_bound
     if low_bound is None and high_bound is None:
         return "—"
     if low_bound == BoundKind.OPEN and high_bound == BoundKind.OPEN:

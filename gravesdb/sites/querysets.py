@@ -230,6 +230,10 @@ class VictimEstimateQuerySet(models.QuerySet):
     def chronological(self):
         return self.order_by(*chronological_order())
 
+    def by_site(self):
+        """Site by site (by reference code), each site's count types in turn, each in date order."""
+        return self.order_by("site__reference_code", "count_type", *chronological_order())
+
     def strongest_first(self):
         """Identified before exhumed before estimated before reported; the latest first within a type."""
         return self.with_rank().order_by(

@@ -16,7 +16,7 @@ from pghistory.models import Events
 
 from gravesdb.core.admin import _event_row
 from gravesdb.sites.choices import BoundKind, FigureQualifier
-from gravesdb.sites.figures import range_text
+from gravesdb.sites.figures import range_text, series_key
 from gravesdb.sites.locations import can_see_exact_location, shown_location
 from gravesdb.sites.models import SiteCitation, SiteRelation
 from gravesdb.testimony.models import TestimonySite
@@ -104,8 +104,7 @@ def estimate_rows(estimates) -> list[EstimateRow]:
     series: dict = {}
     for estimate in estimates:
         if estimate.is_cumulative:
-            key = (estimate.count_type, estimate.producing_organization_id, estimate.producer_description)
-            series.setdefault(key, []).append(estimate)
+            series.setdefault(series_key(estimate), []).append(estimate)
     position = {e.pk: (n, len(members)) for members in series.values() for n, e in enumerate(members, 1)}
     return [EstimateRow(e, *position.get(e.pk, (None, None))) for e in estimates]
 
@@ -239,9 +238,7 @@ def range_chart(estimates, site) -> RangeChart | None:
 
     rows = []
     if site.reconciled_low_bound is not None:
-        span = range_text(
-            site.reconciled_low, site.reconciled_low_bound, site.reconciled_high, site.reconciled_high_bound
-        )
+        span = range_text(site)
         rows.append(
             row(
                 label=str(_("Reconciled range")),

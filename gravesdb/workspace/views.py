@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 from gravesdb.sites.choices import SiteStatus
 from gravesdb.sites.locations import can_see_exact_location, shown_location
 from gravesdb.sites.models import Site, VictimEstimate
-from gravesdb.sites.querysets import chronological_order
 from gravesdb.sources.models import Organization, Source
 
 from . import dossier
@@ -161,7 +160,7 @@ def organization_detail(request, pk):
         VictimEstimate.objects.filter(producing_organization=organization, site__in=sites, archived_at__isnull=True)
         .with_superseded()
         .select_related("site", "citation__source")
-        .order_by("site__reference_code", "count_type", *chronological_order())
+        .by_site()
     )
     sources = Source.objects.filter(publisher=organization, archived_at__isnull=True).order_by(
         "-publication_date_earliest", "title"
@@ -188,7 +187,7 @@ def source_detail(request, pk):
         VictimEstimate.objects.filter(citation__source=source, site__in=sites, archived_at__isnull=True)
         .with_superseded()
         .select_related("site", "producing_organization", "citation")
-        .order_by("site__reference_code", "count_type", *chronological_order())
+        .by_site()
     )
     cited_sites = sites_citing(source, request.user).order_by("reference_code")
     citations = visible_citations(request.user).filter(source=source).order_by("locator", "created_at")

@@ -206,10 +206,10 @@ def _expected(estimates):
     latest = {}
     for e in estimates:
         if e.is_cumulative:
-            key = (e.count_type, e.producer_description)
+            key = figures.series_key(e)
             if key not in latest or figures.chronological_key(e) > figures.chronological_key(latest[key]):
                 latest[key] = e
-    counted = [e for e in estimates if not e.is_cumulative or latest[(e.count_type, e.producer_description)] is e]
+    counted = [e for e in estimates if not e.is_cumulative or latest[figures.series_key(e)] is e]
     lows = [(e.lower_bound + (0.5 if e.qualifier in EXCLUSIVE else 0), e) for e in counted if e.lower_bound is not None]
     highs = [(e.upper_bound - (0.5 if e.qualifier in EXCLUSIVE else 0), e) for e in counted if e.upper_bound is not None]
     # An open estimate is closed only by a figure beyond every figure it gives itself.

@@ -20,7 +20,7 @@ def count_or_dash(value):
 @register.simple_tag
 def reconciled_range(site):
     """The spread of the figures, open where a source left a side open: "300–4,000", "≥ 300"."""
-    return range_text(site.reconciled_low, site.reconciled_low_bound, site.reconciled_high, site.reconciled_high_bound)
+    return range_text(site)
 
 
 @register.filter
