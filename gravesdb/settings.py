@@ -169,7 +169,9 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
 # more than they save (5-8 ms on a 2-core server, where they also take the core the
 # next request needs), and exports read through server-side cursors, which never run
 # in parallel. A server with cores to spare may allow them: DATABASE_PARALLEL_WORKERS=2.
-# Set first, so PGOPTIONS (which libpq ignores once "options" is given) and the URL's
+# JIT compilation is off for the same reason: a page's correlated subqueries make its
+# estimated cost look large, and compiling it took 140 ms where running it took 3 ms
+# (docs/performance.md). Set first, so PGOPTIONS (which libpq ignores once "options" is given) and the URL's
 # own ?options= still apply and win.
 _options = DATABASES["default"].setdefault("OPTIONS", {})
 _options["options"] = " ".join(
@@ -177,6 +179,7 @@ _options["options"] = " ".join(
         None,
         [
             f"-c max_parallel_workers_per_gather={int(os.environ.get('DATABASE_PARALLEL_WORKERS', 0))}",
+            "-c jit=off",
             os.environ.get("PGOPTIONS"),
             _options.get("options"),
         ],

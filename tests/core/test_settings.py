@@ -27,3 +27,12 @@ def test_every_other_command_refuses_to_start_without_the_keys(command):
     result = _manage(*command)
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+@pytest.mark.django_db
+def test_page_queries_start_no_parallel_workers_and_no_jit():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit'), current_setting('max_parallel_workers_per_gather')")
+        assert cursor.fetchone() == ("off", "0")
